@@ -1,0 +1,105 @@
+"""Ingest benchmark: the 31,030-article SaudiNewsNet dump into a fresh store.
+
+Reports records per second (parse, normalize, store) with one process and
+with normalization spread over worker processes, and the peak resident memory
+of the main process and of all the job's processes together. Run from the project root:
+
+    python bench/ingest.py [--dump PATH] [--repeat N] [--workers 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DUMP = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
+
+CHILD = r"""
+import json, resource, sys, time
+from khabar.pipeline import ingest_paths
+from khabar.store import open_store
+start = time.perf_counter()
+with open_store(sys.argv[1]) as store:
+    report = ingest_paths(store, [sys.argv[2]], workers=int(sys.argv[3]))
+    count = store.count()
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "read": report.read, "stored": report.stored,
+                  "skipped": report.skipped_total, "count": count,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry.name)] = int(fields.get("PPid", "0").strip())
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree, frontier = {root}, [root]
+    while frontier:
+        current = frontier.pop()
+        children = [pid for pid, parent in parents.items() if parent == current and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in tree) / 1024
+
+
+def run_once(dump: Path, workers: int) -> dict:
+    """Ingest the dump into a new store in a fresh Python process; return its figures.
+
+    Memory is sampled every 50 ms over the whole process tree (main process,
+    forkserver and workers), so the peak counts every process of the job.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(Path(tmp) / "bench.db"), str(dump), str(workers)],
+            stdout=subprocess.PIPE, text=True,
+        )
+        tree_peak = 0.0
+        while proc.poll() is None:
+            tree_peak = max(tree_peak, _tree_rss_mb(proc.pid))
+            time.sleep(0.05)
+        result = json.loads(proc.stdout.read())
+        result["tree_peak_rss_mb"] = max(tree_peak, result["peak_rss_mb"])
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dump", type=Path, default=DEFAULT_DUMP)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="normalizing processes to try")
+    args = parser.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    for workers in args.workers:
+        rates = []
+        for n in range(args.repeat):
+            r = run_once(args.dump, workers)
+            rate = r["read"] / r["seconds"]
+            rates.append(rate)
+            print(
+                f"workers={workers} run {n + 1}: {r['read']:,} records read, {r['stored']:,} stored, "
+                f"{r['skipped']:,} skipped in {r['seconds']:.2f}s = {rate:,.0f} records/s; "
+                f"peak RSS {r['peak_rss_mb']:.0f} MB main process, {r['tree_peak_rss_mb']:.0f} MB all processes"
+            )
+        rates.sort()
+        print(f"workers={workers} median: {rates[len(rates) // 2]:,.0f} records/s (target ≥ 3,000; RSS < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""Bulk dumps: JSON Lines, JSON arrays and CSV, gzip-compressed or not.
+
+Reading never stops at a bad record: each yields either a record (a dict and
+where it came from) or a :class:`Problem` with the file, the line and the
+reason. A file cut short (a half-written ``.gz``) yields what it holds and then
+a problem saying where it ends.
+
+Records are turned into :class:`~khabar.model.Article` by a layout (see
+:data:`LAYOUTS`): SaudiNewsNet's and khabar's own generic one, described in the
+README.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import logging
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, TextIO
+
+import orjson
+
+from khabar.dates import RIYADH, UTC, parse_datetime
+from khabar.errors import RecordError
+from khabar.model import Article
+
+if TYPE_CHECKING:
+    from khabar.store import Store
+
+log = logging.getLogger(__name__)
+
+FALLBACK_ENCODING = "windows-1256"  # the legacy encoding of most Arabic sites and exports
+
+
+@dataclass(frozen=True)
+class Record:
+    """One raw record and where it was read (``file:line``)."""
+
+    data: dict[str, Any]
+    where: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that could not be read or used, where, and why."""
+
+    where: str
+    reason: str
+    was_read: bool = False  # the record itself was read, but could not be used
+
+
+# ---------------------------------------------------------------------------
+# Reading files
+
+
+def _open_bytes(path: Path) -> io.BufferedIOBase:
+    """Open a file for reading bytes, through gzip when it starts with gzip's magic number."""
+    with path.open("rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else path.open("rb")  # type: ignore[return-value]
+
+
+def _format_of(path: Path, head: bytes) -> str:
+    """``jsonl``, ``json`` or ``csv``: from the name, else from the first bytes."""
+    name = path.name.lower().removesuffix(".gz")
+    for suffix, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"), (".csv", "csv")):
+        if name.endswith(suffix):
+            return fmt
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return {b"[": "json", b"{": "jsonl"}.get(first, "csv")
+
+
+def _decode(line: bytes, where: str, warned: set[str]) -> str:
+    """UTF-8, else the Arabic legacy encoding (logged once per file)."""
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        file = where.rsplit(":", 1)[0]
+        if file not in warned:
+            warned.add(file)
+            log.warning("%s: not UTF-8; reading as %s", where, FALLBACK_ENCODING)
+        return line.decode(FALLBACK_ENCODING, errors="replace")
+
+
+def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
+    """One JSON object a line; blank lines are passed over."""
+    warned: set[str] = set()
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            try:  # orjson refuses non-UTF-8 bytes; a legacy-encoded line is still JSON
+                data = json.loads(_decode(line, where, warned))
+            except ValueError:
+                yield Problem(where, f"malformed JSON: {exc}")
+                continue
+        if isinstance(data, dict):
+            yield Record(data, where)
+        else:
+            yield Problem(where, f"expected a JSON object, found {type(data).__name__}")
+
+
+def _read_json_array(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
+    """A JSON array of objects (or one object); records are numbered from 1."""
+    content = stream.read()
+    try:
+        data = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        try:
+            data = json.loads(_decode(content, f"{name}:1", set()))
+        except json.JSONDecodeError as exc2:
+            yield Problem(f"{name}:{exc2.lineno}", f"malformed JSON array: {exc2.msg}")
+            return
+        except ValueError:
+            yield Problem(f"{name}:1", f"malformed JSON array: {exc}")
+            return
+    items = data if isinstance(data, list) else [data]
+    for number, item in enumerate(items, start=1):
+        where = f"{name}:record {number}"
+        if isinstance(item, dict):
+            yield Record(item, where)
+        else:
+            yield Problem(where, f"expected a JSON object, found {type(item).__name__}")
+
+
+def _read_csv(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
+    """CSV with a header row; records are located by the line they start on."""
+    warned: set[str] = set()
+    lines = (_decode(line, f"{name}:?", warned) for line in stream)
+    csv.field_size_limit(1 << 30)
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        return
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Problem(f"{name}:{start}", f"malformed CSV: {exc}")
+            start = reader.line_num + 1
+            continue
+        where = f"{name}:{start}"
+        start = reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield Problem(where, f"expected {len(header)} fields, found {len(row)}")
+            continue
+        yield Record(dict(zip(header, row)), where)
+
+
+_READERS: dict[str, Callable[[io.BufferedIOBase, str], Iterator[Record | Problem]]] = {
+    "jsonl": _read_jsonl,
+    "json": _read_json_array,
+    "csv": _read_csv,
+}
+
+
+def read_dump(path: str | Path) -> Iterator[Record | Problem]:
+    """Every record of a dump file, or the problem that stopped each bad one.
+
+    A file that cannot be opened is one problem; the caller goes on with the next.
+    """
+    path = Path(path)
+    try:
+        stream = _open_bytes(path)
+    except OSError as exc:
+        yield Problem(str(path), f"cannot read the file: {exc.strerror or exc}")
+        return
+    name = str(path)
+    last = "start"
+    with stream:
+        try:
+            head = stream.peek(64)[:64]
+            reader = _READERS[_format_of(path, head)]
+            for item in reader(stream, name):
+                last = item.where
+                yield item
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            yield Problem(f"{name}", f"file ends early after {last} ({exc}); it may be half-written")
+        except OSError as exc:
+            yield Problem(f"{name}", f"read failed after {last}: {exc}")
+
+
+# ---------------------------------------------------------------------------
+# Layouts: which fields of a record make an article
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a dump names an article's fields, and the time zone of its naive times."""
+
+    name: str
+    marker: str  # a field only this layout has
+    outlet: str
+    text: str
+    published: str
+    assume_tz: timezone
+    tags: str | None = None
+
+
+LAYOUTS: tuple[Layout, ...] = (
+    # SaudiNewsNet: source, url, date_extracted, title, author, content. Its times
+    # have no offset; they were taken from Saudi outlets, so Riyadh time (UTC+3).
+    Layout("saudinewsnet", marker="content", outlet="source", text="content", published="date_extracted", assume_tz=RIYADH),
+    # khabar's generic layout: url, outlet, title, text, published (ISO 8601), and
+    # optionally id, author, language, tags, published_raw, fetched.
+    Layout("khabar", marker="text", outlet="outlet", text="text", published="published", assume_tz=UTC, tags="tags"),
+)
+
+
+def _layout_of(data: dict[str, Any]) -> Layout:
+    """The layout whose marker field the record has."""
+    for layout in LAYOUTS:
+        if layout.marker in data:
+            return layout
+    raise RecordError(
+        "unknown layout: expected a 'text' field (khabar layout) or a 'content' field (SaudiNewsNet layout); "
+        f"found fields {sorted(data)[:12]}"
+    )
+
+
+def _string(data: dict[str, Any], key: str | None) -> str:
+    """A field as a string ('' when absent or null)."""
+    if key is None:
+        return ""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise RecordError(f"field {key!r} should be text, found {type(value).__name__}")
+    return str(value)
+
+
+def _tags(data: dict[str, Any], key: str | None) -> list[str]:
+    """Publisher tags: a JSON list, or a string separated by commas (Arabic or Latin) or semicolons."""
+    if key is None or data.get(key) in (None, ""):
+        return []
+    value = data[key]
+    if isinstance(value, str):
+        for sep in ("،", ";", "؛", "|"):
+            value = value.replace(sep, ",")
+        value = value.split(",")
+    if not isinstance(value, list):
+        raise RecordError(f"field {key!r} should be a list of strings, found {type(value).__name__}")
+    return [str(v).strip() for v in value if v is not None and str(v).strip()]
+
+
+def record_to_article(data: dict[str, Any]) -> Article:
+    """Turn one raw record into a normalized article, or raise :class:`RecordError` saying why not."""
+    layout = _layout_of(data)
+    text = _string(data, layout.text)
+    if not text.strip():
+        raise RecordError("empty text")
+    outlet = _string(data, layout.outlet).strip()
+    if not outlet:
+        raise RecordError(f"missing outlet (field {layout.outlet!r})")
+    published_raw = _string(data, layout.published).strip() or None
+    published = parse_datetime(published_raw, assume=layout.assume_tz)
+    if published_raw and published is None:
+        raise RecordError(f"unreadable time {published_raw!r} in field {layout.published!r}; use ISO 8601")
+    given_id = _string(data, "id").strip() if layout.name == "khabar" else ""
+    article = Article.create(
+        id=given_id or None,
+        url=_string(data, "url").strip() or None,
+        outlet=outlet,
+        title=_string(data, "title"),
+        text=text,
+        published=published,
+        published_raw=_string(data, "published_raw").strip() or published_raw,
+        fetched=parse_datetime(_string(data, "fetched")),
+        author=_string(data, "author").strip() or None,
+        language=_string(data, "language").strip() or None,
+        publisher_tags=_tags(data, layout.tags),
+    )
+    if not article.text:
+        raise RecordError("empty text")
+    return article
+
+
+# ---------------------------------------------------------------------------
+# Writing: the generic layout, which ``read_dump`` reads back
+
+
+def export_articles(store: "Store", handle: TextIO) -> int:
+    """Write every stored article to ``handle`` as JSON Lines in the generic layout; return the count.
+
+    Ingesting the result into a fresh store gives the same articles, ids included.
+    """
+    count = 0
+    for article in store.iter_articles():
+        handle.write(orjson.dumps(article.to_record()).decode("utf-8"))
+        handle.write("\n")
+        count += 1
+    return count

@@ -1,0 +1,134 @@
+"""The data model: one article, whatever it came from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from khabar.dates import UTC, isoformat_utc
+from khabar.text import display_form, guess_language, match_key
+from khabar.urls import canonical_url
+
+
+def _digest(*parts: str | None) -> str:
+    """A short, stable hex digest of the given strings."""
+    h = hashlib.blake2b(digest_size=10)
+    for part in parts:
+        h.update((part or "").encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def article_id(url: str | None, outlet: str, title: str, text: str) -> str:
+    """A stable id: from the URL (already canonical) when there is one, else from the content.
+
+    The content form uses match keys, so the same text spelled with Persian
+    letters or diacritics gets the same id.
+    """
+    if url:
+        return "u" + _digest(url)
+    return "c" + _digest(match_key(outlet), match_key(title), match_key(text))
+
+
+@dataclass(slots=True)
+class Article:
+    """A news article as khabar stores it. Text fields are in display form after :meth:`normalized`."""
+
+    id: str
+    outlet: str
+    title: str
+    text: str
+    url: str | None = None
+    published: datetime | None = None
+    published_raw: str | None = None
+    fetched: datetime | None = None
+    author: str | None = None
+    language: str = "ar"
+    publisher_tags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        outlet: str,
+        title: str,
+        text: str,
+        url: str | None = None,
+        id: str | None = None,
+        published: datetime | None = None,
+        published_raw: str | None = None,
+        fetched: datetime | None = None,
+        author: str | None = None,
+        language: str | None = None,
+        publisher_tags: list[str] | None = None,
+    ) -> "Article":
+        """Build a normalized article, deriving its id and language when not given."""
+        article = cls(
+            id=id or "",
+            outlet=outlet,
+            title=title,
+            text=text,
+            url=canonical_url(url) if url else None,
+            published=published,
+            published_raw=published_raw,
+            fetched=fetched or datetime.now(UTC),
+            author=author or None,
+            language=language or "",
+            publisher_tags=list(publisher_tags or []),
+        ).normalized()
+        if not article.id:
+            article.id = article_id(article.url, article.outlet, article.title, article.text)
+        if not article.language:
+            article.language = guess_language(article.title + " " + article.text)
+        return article
+
+    def normalized(self) -> "Article":
+        """A copy whose text fields are in display form (see :func:`khabar.text.display_form`)."""
+        tags: list[str] = []
+        seen: set[str] = set()
+        for tag in self.publisher_tags:
+            shown = display_form(tag)
+            key = match_key(shown)
+            if key and key not in seen:
+                seen.add(key)
+                tags.append(shown)
+        return replace(
+            self,
+            outlet=display_form(self.outlet).strip(),
+            title=display_form(self.title),
+            text=display_form(self.text),
+            author=display_form(self.author) if self.author else None,
+            publisher_tags=tags,
+        )
+
+    @property
+    def content_hash(self) -> str:
+        """A digest of everything a source can change; an update is a change of this."""
+        return _digest(
+            self.url or "",
+            self.outlet,
+            self.title,
+            self.text,
+            self.author or "",
+            isoformat_utc(self.published) or "",
+            self.published_raw or "",
+            self.language,
+            "\x1e".join(self.publisher_tags),
+        )
+
+    def to_record(self) -> dict:
+        """The article in khabar's generic dump layout (see the README)."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "outlet": self.outlet,
+            "title": self.title,
+            "text": self.text,
+            "published": isoformat_utc(self.published),
+            "published_raw": self.published_raw,
+            "fetched": isoformat_utc(self.fetched),
+            "author": self.author,
+            "language": self.language,
+            "tags": self.publisher_tags,
+        }

@@ -1,0 +1,23 @@
+"""The Arabic text core: normalization, tokenization, stemming and stopwords.
+
+Everything that compares, indexes or shows Arabic text goes through here, so
+that the same word is the same everywhere in khabar.
+"""
+
+from khabar.text.normalize import display_form, match_key, fold_match, strip_marks, guess_language
+from khabar.text.tokenize import tokenize
+from khabar.text.stem import stem, terms
+from khabar.text.stopwords import STOPWORDS, is_stopword
+
+__all__ = [
+    "display_form",
+    "match_key",
+    "fold_match",
+    "strip_marks",
+    "guess_language",
+    "tokenize",
+    "stem",
+    "terms",
+    "STOPWORDS",
+    "is_stopword",
+]

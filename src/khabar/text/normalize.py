@@ -1,0 +1,189 @@
+"""Arabic normalization: one folding table, two levels.
+
+``display_form`` is for text shown to people. It removes what is invisible or
+wrong (presentation forms, zero-width and direction marks, tatweel, Persian and
+Urdu look-alike letters, Eastern digits, stray spacing around Arabic
+punctuation) and keeps what a reader expects to see: diacritics, hamza forms,
+alef maqsura (ى) and ta marbuta (ة).
+
+``match_key`` is for comparing and indexing. It starts from the display form
+and folds further (diacritics, alef forms, ى→ي, ة→ه, Latin case), then keeps
+only the words, one space apart. Two spellings of the same phrase, such as
+``التحالف الدولی فی العراق`` (Persian ی) and ``التحالف الدولي في العراق``, get
+the same key.
+
+Where ى→ي and ة→ه happen relative to stemming is a measured decision (see
+``bench/stem_fold_order.py`` and docs/text.md). The Snowball Arabic stemmer
+strips ة as a feminine suffix but treats a final ه as a pronoun, so folding
+ة→ه *before* stemming breaks it (الدولية → دول, but الدوليه → دوليه): ة→ه
+is folded on the stem, after stemming. ى→ي goes the other way: Snowball
+stems مستشفى and مستشفي apart unless ى is folded first, so ى→ي (with the
+alef forms) is folded before stemming. The ``before_stem`` column of the
+table says which rows run before the stemmer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Level(Enum):
+    """Which normal form a fold belongs to; DISPLAY folds apply to both."""
+
+    DISPLAY = "display"
+    MATCH = "match"
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One row of the folding table: these characters become ``to``.
+
+    ``before_stem`` marks MATCH rows that are applied to a word before it is
+    stemmed; the other MATCH rows are applied to the stem.
+    """
+
+    what: str
+    chars: str
+    to: str
+    level: Level
+    before_stem: bool = False
+
+
+def _span(first: int, last: int) -> str:
+    """The characters from code point ``first`` to ``last`` inclusive."""
+    return "".join(chr(c) for c in range(first, last + 1))
+
+
+# The one folding table. NFKC runs before it (presentation forms such as ﻻ and
+# ﷲ become letters), and again after it where the table made a composable pair.
+FOLDING_TABLE: tuple[Fold, ...] = (
+    Fold("tatweel (kashida)", "\u0640", "", Level.DISPLAY),
+    Fold(
+        "zero-width and direction marks: ZWSP, ZWNJ, ZWJ, LRM, RLM, embeddings, "
+        "isolates, Arabic letter mark, BOM, soft hyphen",
+        "\u200b\u200c\u200d\u200e\u200f" + _span(0x202A, 0x202E) + _span(0x2066, 0x2069) + "\u061c\ufeff\u00ad",
+        "",
+        Level.DISPLAY,
+    ),
+    Fold("Quranic annotation marks", _span(0x0610, 0x061A) + _span(0x06D6, 0x06DC) + _span(0x06DF, 0x06E8) + _span(0x06EA, 0x06ED), "", Level.DISPLAY),
+    Fold("Persian and Urdu yeh (ی ې ۍ ێ) → Arabic yeh", "\u06cc\u06d0\u06cd\u06ce", "\u064a", Level.DISPLAY),
+    Fold("Persian keheh and swash kaf (ک ڪ) → Arabic kaf", "\u06a9\u06aa", "\u0643", Level.DISPLAY),
+    Fold("heh forms (ۀ ە ھ ہ ۂ) → Arabic heh", "\u06c0\u06d5\u06be\u06c1\u06c2", "\u0647", Level.DISPLAY),
+    Fold("Urdu/Farsi teh marbuta goal (ۃ) → teh marbuta", "\u06c3", "\u0629", Level.DISPLAY),
+    Fold("Arabic decimal separator (٫) → point", "\u066b", ".", Level.DISPLAY),
+    Fold("Arabic thousands separator (٬) → comma", "\u066c", ",", Level.DISPLAY),
+    Fold("Arabic percent sign (٪) → %", "\u066a", "%", Level.DISPLAY),
+    Fold("diacritics: harakat, tanwin, shadda, sukun, hamza marks (U+064B–U+065F)", _span(0x064B, 0x065F), "", Level.MATCH, True),
+    Fold("superscript (dagger) alef", "\u0670", "", Level.MATCH, True),
+    Fold("alef forms (أ إ آ ٱ) → bare alef", "\u0623\u0625\u0622\u0671", "\u0627", Level.MATCH, True),
+    Fold("alef maqsura (ى) → yeh", "\u0649", "\u064a", Level.MATCH, True),
+    Fold("teh marbuta (ة) → heh", "\u0629", "\u0647", Level.MATCH),
+)
+
+# Digits are a family of rows; they are added to the translation tables below.
+_DIGITS = {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)}}
+
+
+def _translation(levels: set[Level], before_stem_only: bool = False) -> dict[int, str]:
+    """Build a ``str.translate`` table from the rows of the given levels."""
+    table: dict[int, str] = {}
+    for row in FOLDING_TABLE:
+        if row.level in levels and (row.before_stem or not before_stem_only):
+            for ch in row.chars:
+                table[ord(ch)] = row.to
+    if Level.DISPLAY in levels:
+        table.update(_DIGITS)
+    return table
+
+
+_DISPLAY_TABLE = _translation({Level.DISPLAY})
+_MATCH_ONLY_TABLE = _translation({Level.MATCH})
+_BEFORE_STEM_TABLE = _translation({Level.MATCH}, before_stem_only=True)
+
+
+def _finder(table: dict[int, str]) -> re.Pattern[str]:
+    """A pattern that finds any character a table changes (searching is far cheaper than translating)."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
+
+
+_DISPLAY_FINDER = _finder(_DISPLAY_TABLE)
+
+# Arabic punctuation: no space before, one space after when a word follows.
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[،؛؟])")
+_NO_SPACE_AFTER_PUNCT = re.compile(r"([،؛؟])(?=\w)")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*")
+_ALL_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0300-\u036f]")
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _nfkc(text: str) -> str:
+    """NFKC, skipped when the text is already in that form (the common case)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
+def display_form(text: str) -> str:
+    """Normalize text for showing to people.
+
+    Folds presentation forms, invisible marks, tatweel, Persian and Urdu
+    letters and Eastern digits; spaces Arabic punctuation; collapses spaces
+    within lines and keeps paragraphs (blank-line separated) apart. Keeps
+    diacritics, hamza forms, ى and ة. Idempotent; never raises on a ``str``.
+    """
+    text = _nfkc(text)
+    if _DISPLAY_FINDER.search(text):
+        text = _nfkc(text.translate(_DISPLAY_TABLE))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if " ،" in text or " ؛" in text or " ؟" in text or "\t" in text:  # skip the regex in the common case
+        text = _SPACE_BEFORE_PUNCT.sub("", text)
+    text = _NO_SPACE_AFTER_PUNCT.sub(r"\1 ", text)
+    lines = [" ".join(line.split()) for line in text.split("\n")]  # any run of spaces → one space
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def fold_match(text: str) -> str:
+    """Apply only the MATCH-level rows and Latin case folding to display text.
+
+    Used on stems and single tokens that are already in display form; for whole
+    texts use :func:`match_key`.
+    """
+    return text.translate(_MATCH_ONLY_TABLE).casefold()
+
+
+def fold_before_stem(token: str) -> str:
+    """Apply the MATCH rows marked ``before_stem`` (alef forms, ى→ي, marks) to one word."""
+    return token.translate(_BEFORE_STEM_TABLE)
+
+
+def strip_marks(text: str) -> str:
+    """Remove diacritics and combining marks, Arabic and Latin, nothing else."""
+    return _ALL_MARKS.sub("", text)
+
+
+def match_key(text: str) -> str:
+    """The key two texts share when they say the same words, however spelled.
+
+    Display normalization, then the MATCH-level folds, then only the words
+    (see :func:`khabar.text.tokenize.tokenize`) joined by single spaces.
+    """
+    from khabar.text.tokenize import tokenize  # tokenize imports this module
+
+    return " ".join(tokenize(fold_match(display_form(text))))
+
+
+def guess_language(text: str) -> str:
+    """``"ar"`` when most words of the text are Arabic, ``"und"`` for no words, else ``"other"``.
+
+    A script count, not a language model: enough to tell Arabic articles from
+    the rest in a news dump.
+    """
+    words = [w for w in text[:1000].split()[:60] if _ANY_LETTER.match(w)]
+    if not words:
+        return "und"
+    arabic = sum(1 for w in words if _ARABIC_LETTER.match(w))
+    return "ar" if arabic * 2 >= len(words) else "other"

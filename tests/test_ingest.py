@@ -1,0 +1,195 @@
+"""Bulk ingest of dumps: formats, layouts, bad input, idempotence, and a kill mid-ingest."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from conftest import write_jsonl
+
+from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
+from khabar.pipeline import ingest_paths
+from khabar.store import open_store
+
+GENERIC = [
+    {
+        "url": f"https://outlet.example/news/{n}",
+        "outlet": "وكالة الأنباء",
+        "title": f"التحالف الدولی فی العراق {n}",
+        "text": f"أعلنت وزارة الخارجية العراقية محادثات جديدة رقم {n}.",
+        "published": "2024-01-25T10:00:00+03:00",
+        "tags": ["العراق", "العراق", "التحالف الدولی"],
+    }
+    for n in range(5)
+]
+
+
+def test_saudinewsnet_layout_is_recognised(saudinewsnet_sample):
+    raw = next(r for r in saudinewsnet_sample if r["content"])
+    article = record_to_article(raw)
+    assert article.outlet == raw["source"]
+    assert article.url and article.id.startswith("u")
+    assert article.published_raw == raw["date_extracted"]
+    # SaudiNewsNet times are Riyadh time (UTC+3): 02:51 there is 23:51 UTC the day before.
+    assert article.published.utcoffset().total_seconds() == 0
+    assert article.author == (raw["author"].strip() or None)
+
+
+def test_generic_layout_with_publisher_tags(tmp_path, store):
+    report = ingest_paths(store, [str(write_jsonl(tmp_path / "g.jsonl", GENERIC))])
+    assert (report.read, report.stored, report.skipped_total) == (5, 5, 0)
+    article = store.get_article(record_to_article(GENERIC[0]).id)
+    assert article.title == "التحالف الدولي في العراق 0"
+    assert article.publisher_tags == ["العراق", "التحالف الدولي"]
+    assert article.published.isoformat() == "2024-01-25T07:00:00+00:00"
+
+
+def test_every_format_gives_the_same_store(tmp_path, saudinewsnet_sample):
+    records = [r for r in saudinewsnet_sample[:40]]
+    paths = {
+        "jsonl": write_jsonl(tmp_path / "a.jsonl", records),
+        "jsonl.gz": write_jsonl(tmp_path / "a.jsonl.gz", records, compress=True),
+        "json": tmp_path / "a.json",
+        "csv.gz": tmp_path / "a.csv.gz",
+        "noext": tmp_path / "dump",
+    }
+    paths["json"].write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]))
+    writer.writeheader()
+    writer.writerows(records)
+    paths["csv.gz"].write_bytes(gzip.compress(buffer.getvalue().encode("utf-8")))
+    paths["noext"].write_bytes(gzip.compress(json.dumps(records).encode()))
+    exported = {}
+    for name, path in paths.items():
+        with open_store(str(tmp_path / f"{name}.db")) as s:
+            report = ingest_paths(s, [str(path)])
+            assert report.read == 40, name
+            exported[name] = sorted((a.id, a.title, a.text, a.published) for a in s.iter_articles())
+    assert len({repr(v) for v in exported.values()}) == 1
+
+
+def test_bad_records_are_reported_with_file_and_line_and_skipped(tmp_path, store):
+    path = tmp_path / "mixed.jsonl"
+    lines = [
+        json.dumps(GENERIC[0], ensure_ascii=False),
+        "{not json",
+        json.dumps([1, 2]),
+        json.dumps({"outlet": "x", "title": "t", "text": "   "}),
+        json.dumps({"foo": "bar"}),
+        json.dumps({"outlet": "x", "title": "t", "text": "نص", "published": "yesterday-ish"}),
+        "",
+        json.dumps(GENERIC[1], ensure_ascii=False),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = ingest_paths(store, [str(path)])
+    assert report.stored == 2 and store.count() == 2
+    where = {p.where: p.reason for p in report.problems}
+    assert "malformed JSON" in where[f"{path}:2"]
+    assert "expected a JSON object" in where[f"{path}:3"]
+    assert where[f"{path}:4"] == "empty text"
+    assert "unknown layout" in where[f"{path}:5"]
+    assert "unreadable time" in where[f"{path}:6"]
+    assert report.skipped["empty text"] == 1 and report.skipped_total == 5
+
+
+def test_half_written_gzip_keeps_what_it_holds(tmp_path, store, saudinewsnet_sample):
+    whole = gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in saudinewsnet_sample[:300]))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    report = ingest_paths(store, [str(path)])
+    assert 0 < report.read < 300
+    assert any("half-written" in p.reason for p in report.problems)
+    assert store.count() == report.stored
+
+
+def test_windows_1256_files_come_out_as_arabic(tmp_path, store):
+    path = tmp_path / "legacy.csv"
+    text = "url,outlet,title,text,published\nhttp://e.com/1,الرياض,العراق والتحالف,نص عربي قديم الترميز,2015-07-21\n"
+    path.write_bytes(text.encode("windows-1256"))
+    report = ingest_paths(store, [str(path)])
+    assert report.stored == 1
+    (article,) = list(store.iter_articles())
+    assert article.title == "العراق والتحالف" and article.outlet == "الرياض"
+
+
+def test_csv_with_wrong_field_count_is_skipped_with_its_line(tmp_path, store):
+    path = tmp_path / "bad.csv"
+    path.write_text('url,outlet,title,text\nhttp://e.com/1,o,t,"نص\nعلى سطرين"\nhttp://e.com/2,o,t\nhttp://e.com/3,o,t,نص\n', encoding="utf-8")
+    report = ingest_paths(store, [str(path)])
+    assert report.stored == 2
+    assert [p.where for p in report.problems] == [f"{path}:4"]
+
+
+def test_ingest_is_idempotent_and_updates_changed_articles(tmp_path, store):
+    path = write_jsonl(tmp_path / "g.jsonl", GENERIC)
+    ingest_paths(store, [str(path)])
+    before = sorted(a.to_record().items().__repr__() for a in store.iter_articles())
+    again = ingest_paths(store, [str(path)])
+    assert (again.stored, again.updated, again.unchanged) == (0, 0, 5)
+    assert sorted(a.to_record().items().__repr__() for a in store.iter_articles()) == before
+    changed = [dict(r) for r in GENERIC]
+    changed[2]["text"] = "نص معدل بعد النشر"
+    report = ingest_paths(store, [str(write_jsonl(tmp_path / "g2.jsonl", changed))])
+    assert (report.stored, report.updated, report.unchanged) == (0, 1, 4)
+    assert store.count() == 5
+    assert store.get_article(record_to_article(changed[2]).id).text == "نص معدل بعد النشر"
+
+
+def test_parallel_normalization_gives_the_same_store_and_report(tmp_path, saudinewsnet_sample):
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample + [{"broken": True}])
+    results = {}
+    for workers in (1, 2):
+        with open_store(str(tmp_path / f"w{workers}.db")) as s:
+            report = ingest_paths(s, [str(path)], workers=workers, batch_size=100)
+            results[workers] = (report.to_dict(), [a.to_record() | {"fetched": None} for a in s.iter_articles()])
+    assert results[1] == results[2]
+    assert results[2][0]["read"] == 601 and results[2][0]["skipped_by_reason"]["unknown layout"] == 1
+
+
+def test_read_dump_yields_records_and_problems_in_order(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1}\n[\n{"b": 2}\n', encoding="utf-8")
+    items = list(read_dump(path))
+    assert [type(i) for i in items] == [Record, Problem, Record]
+    assert items[2].where.endswith(":3")
+
+
+def test_killed_mid_ingest_then_rerun_completes(tmp_path, saudinewsnet_path):
+    """SIGKILL an ingest of the real dump mid-way; the store is consistent and a rerun completes it."""
+    db = tmp_path / "killed.db"
+    env = dict(os.environ, KHABAR_DB=str(db))
+    command = [sys.executable, "-m", "khabar", "ingest", str(saudinewsnet_path)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(db, timeout=1) as conn:
+                stored = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if stored >= 3000:
+            break
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        partial = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    assert 3000 <= partial < 30676 and partial % 1000 == 0  # whole batches of 1,000 only
+    done = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True, check=True)
+    summary = json.loads(done.stdout)
+    assert summary["stored"] + summary["unchanged"] + summary["updated"] == 30676
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 30676
+        assert conn.execute("SELECT COUNT(DISTINCT url) FROM articles").fetchone()[0] == 30676

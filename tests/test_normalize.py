@@ -1,0 +1,101 @@
+"""Normalization: the folding table, the two levels, and their properties."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from khabar.text import display_form, fold_match, match_key
+from khabar.text.normalize import FOLDING_TABLE, Level
+
+SEED_PERSIAN = "التحالف الدولی فی العراق"  # Persian yeh (ی) as on the seed page's tag list
+SEED_ARABIC = "التحالف الدولي في العراق"
+
+arabic_heavy = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0x0600, max_codepoint=0x06FF),
+        st.characters(min_codepoint=0xFB50, max_codepoint=0xFDFF),  # presentation forms A
+        st.characters(min_codepoint=0xFE70, max_codepoint=0xFEFF),  # presentation forms B
+        st.sampled_from(" \n\t\u200c\u200d\u200e\u200f\ufeff،؛؟.!ـ0123456789"),
+    )
+)
+any_text = st.one_of(st.text(), arabic_heavy)
+
+
+@settings(max_examples=600)
+@given(any_text)
+def test_display_form_never_raises_and_is_idempotent(text):
+    once = display_form(text)
+    assert display_form(once) == once
+
+
+@settings(max_examples=600)
+@given(any_text)
+def test_match_key_never_raises_and_is_idempotent(text):
+    once = match_key(text)
+    assert match_key(once) == once
+
+
+@settings(max_examples=300)
+@given(arabic_heavy)
+def test_match_key_ignores_diacritics_and_invisible_marks(text):
+    noisy = "".join(ch + "\u064e\u200c" for ch in text)  # a fatha and a ZWNJ after every character
+    assert match_key(noisy) == match_key(text.replace("\u064e", "").replace("\u200c", ""))
+
+
+def test_seed_page_persian_variant_has_the_arabic_match_key():
+    assert match_key(SEED_PERSIAN) == match_key(SEED_ARABIC)
+    assert display_form(SEED_PERSIAN) == SEED_ARABIC
+
+
+def test_display_form_keeps_what_readers_expect():
+    text = "مَدْرَسَةٌ على مستشفى أحمد"
+    assert display_form(text) == text  # diacritics, ة, ى and hamza forms are kept
+
+
+def test_match_key_folds_alef_yeh_teh_marbuta_and_diacritics():
+    assert match_key("إِسْلامِيَّة أحمد آمال ٱلله مستشفى") == match_key("اسلاميه احمد امال الله مستشفي")
+    assert match_key("مستشفى") == "مستشفي"
+    assert match_key("مدرسة") == "مدرسه"
+
+
+def test_persian_and_urdu_letters_fold_to_arabic():
+    assert display_form("کتاب") == "كتاب"  # keheh → kaf
+    assert display_form("ھذه") == "هذه"  # heh doachashmee → heh
+    assert display_form("ۀ") == "ه"
+
+
+def test_tatweel_zero_width_and_direction_marks_are_removed():
+    assert display_form("الـــعـراق") == "العراق"
+    assert display_form("\u200fالعراق\u200c\u200d\ufeff") == "العراق"
+
+
+def test_eastern_digits_become_ascii():
+    assert display_form("٢٠١٥ و۱۳۹۴ ٣٫٥") == "2015 و1394 3.5"
+
+
+def test_presentation_forms_become_letters():
+    assert display_form("ﻻ") == "لا"
+    assert display_form("ﺍﻟﻌﺮﺍﻕ") == "العراق"
+
+
+def test_arabic_punctuation_spacing():
+    assert display_form("قال ، ثم  مضى ؛ لماذا ؟") == "قال، ثم مضى؛ لماذا؟"
+    assert display_form("بغداد،واشنطن") == "بغداد، واشنطن"
+
+
+def test_paragraphs_survive_and_spaces_collapse():
+    assert display_form("  فقرة   أولى \r\n\r\n\n  فقرة\tثانية  ") == "فقرة أولى\n\nفقرة ثانية"
+
+
+def test_fold_match_is_the_match_level_only():
+    assert fold_match("أحمد ى ة") == "احمد ي ه"
+    assert fold_match("ABC") == "abc"
+
+
+def test_table_has_both_levels_and_no_char_in_two_rows():
+    seen: dict[str, str] = {}
+    for row in FOLDING_TABLE:
+        for ch in row.chars:
+            assert ch not in seen, f"{ch!r} in two rows: {seen.get(ch)} and {row.what}"
+            seen[ch] = row.what
+    assert {row.level for row in FOLDING_TABLE} == {Level.DISPLAY, Level.MATCH}

@@ -1,0 +1,18 @@
+"""The project's own Arabic stopword list."""
+
+from khabar.text import STOPWORDS, is_stopword
+
+
+def test_function_words_are_stopwords_in_any_spelling():
+    for word in ["في", "فى", "إلى", "الى", "على", "التي", "هذه", "أن", "ان", "قال"]:
+        assert is_stopword(word), word
+
+
+def test_content_words_are_not_stopwords():
+    for word in ["العراق", "التحالف", "داعش", "واشنطن", "وزارة", "الخارجية", "جندي"]:
+        assert not is_stopword(word), word
+
+
+def test_list_is_substantial_and_folded():
+    assert len(STOPWORDS) > 200
+    assert all("ى" not in w and "ة" not in w and "أ" not in w for w in STOPWORDS)

@@ -1,0 +1,100 @@
+"""The SQLite store: migrations, upserts, reading back, stats."""
+
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+
+from khabar.errors import ConfigError, StoreError
+from khabar.model import Article
+from khabar.store import open_store
+from khabar.store.migrations import load_migrations
+
+
+def _article(n: int, text: str = "نص الخبر", outlet: str = "alriyadh") -> Article:
+    return Article.create(
+        outlet=outlet,
+        title=f"عنوان {n}",
+        text=f"{text} {n}",
+        url=f"http://example.com/{n}",
+        published=datetime(2015, 7, 20 + n % 3, 12, tzinfo=timezone.utc),
+        publisher_tags=["العراق"],
+    )
+
+
+def test_new_store_is_migrated_to_the_latest_version(store):
+    assert store.schema_version() == len(load_migrations("sqlite")) >= 1
+    mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    path = str(tmp_path / "k.db")
+    with open_store(path) as s:
+        s.upsert_articles([_article(1)])
+    with open_store(f"sqlite:///{path}") as s:
+        assert s.count() == 1
+        rows = s.conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0]
+        assert rows == s.schema_version()
+
+
+def test_upsert_counts_new_changed_and_unchanged(store):
+    first = store.upsert_articles([_article(i) for i in range(5)])
+    assert (first.stored, first.updated, first.unchanged) == (5, 0, 0)
+    again = store.upsert_articles([_article(i) for i in range(5)])
+    assert (again.stored, again.updated, again.unchanged) == (0, 0, 5)
+    changed = store.upsert_articles([_article(0, text="نص معدل"), _article(9)])
+    assert (changed.stored, changed.updated, changed.unchanged) == (1, 1, 0)
+    assert store.count() == 6
+    assert store.get_article(_article(0).id).text == "نص معدل 0"
+
+
+def test_round_trip_keeps_every_field(store):
+    original = _article(3)
+    store.upsert_articles([original])
+    back = store.get_article(original.id)
+    assert back.to_record() == original.to_record()
+    assert store.get_article("nope") is None
+    assert [a.id for a in store.iter_articles(batch_size=2)] == [original.id]
+
+
+def test_iter_articles_pages_through_everything(store):
+    store.upsert_articles([_article(i) for i in range(25)])
+    ids = [a.id for a in store.iter_articles(batch_size=7)]
+    assert len(ids) == 25 == len(set(ids)) and ids == sorted(ids)
+
+
+def test_stats_by_outlet_and_day(store):
+    store.upsert_articles([_article(i, outlet="a" if i < 4 else "b") for i in range(6)])
+    stats = store.stats()
+    assert stats.articles == 6
+    assert stats.by_outlet == {"a": 4, "b": 2}
+    assert sum(stats.by_day.values()) == 6 and set(stats.by_day) == {"2015-07-20", "2015-07-21", "2015-07-22"}
+
+
+def test_a_failed_batch_leaves_nothing_behind(store, monkeypatch):
+    store.upsert_articles([_article(1)])
+    bad = _article(2)
+    bad.title = None  # NOT NULL in the schema: the whole batch must roll back
+    with pytest.raises(sqlite3.IntegrityError):
+        store.upsert_articles([_article(3), bad])
+    assert store.count() == 1
+
+
+def test_bad_urls_and_files_give_clear_errors(tmp_path):
+    with pytest.raises(ConfigError, match="three slashes"):
+        open_store("sqlite://k.db")
+    with pytest.raises(ConfigError, match="not available"):
+        open_store("mysql://localhost/k")
+    with pytest.raises(StoreError, match="does not exist"):
+        open_store(str(tmp_path / "missing" / "k.db"))
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="khabar SQLite file"):
+        open_store(str(junk))
+
+
+def test_khabar_db_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("KHABAR_DB", str(tmp_path / "env.db"))
+    with open_store() as s:
+        assert s.path == tmp_path / "env.db"
