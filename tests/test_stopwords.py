@@ -16,3 +16,9 @@ def test_content_words_are_not_stopwords():
 def test_list_is_substantial_and_folded():
     assert len(STOPWORDS) > 200
     assert all("ى" not in w and "ة" not in w and "أ" not in w for w in STOPWORDS)
+
+
+def test_conjunction_before_a_stopword_is_a_stopword_but_not_a_word_of_its_own():
+    assert is_stopword("والتي") and is_stopword("فإن") and is_stopword("وقال")
+    assert not is_stopword("ولي")  # ولي العهد: the crown prince
+    assert not is_stopword("وزارة")

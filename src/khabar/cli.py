@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,9 +18,12 @@ from rich.table import Table
 
 from khabar import __version__
 from khabar.errors import KhabarError
+from khabar.enrich import retag as retag_store
+from khabar.enrich.batch import tag_file
 from khabar.ingest.dumps import export_articles
-from khabar.pipeline import IngestReport, default_workers, ingest_paths
-from khabar.views import describe_article
+from khabar.parallel import default_workers
+from khabar.pipeline import IngestReport, ingest_paths
+from khabar.views import articles_for_tag, describe_article, describe_tags
 from khabar.store import open_store, resolve_db_url
 
 app = typer.Typer(
@@ -68,6 +73,10 @@ def ingest(
     workers: Annotated[
         Optional[int], typer.Option("--workers", envvar="KHABAR_WORKERS", help="Processes that normalize [default: CPUs].")
     ] = None,
+    tags: Annotated[bool, typer.Option("--tags/--no-tags", help="Compute keyword tags and corpus statistics.")] = True,
+    then_retag: Annotated[
+        bool, typer.Option("--retag", help="Afterwards, recompute every article's tags with the final statistics.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load dump files into the store: normalize, store, enrich, link.
@@ -90,9 +99,14 @@ def ingest(
                     f"skipped {report.skipped_total:,} · {rate:,.0f} records/s",
                 )
 
+            documents_before = store.corpus_documents()
             report = ingest_paths(
-                store, [str(p) for p in paths], workers=workers or default_workers(), on_batch=on_batch
+                store, [str(p) for p in paths], workers=workers or default_workers(), enrich=tags, on_batch=on_batch
             )
+            grew = store.corpus_documents() > 2 * documents_before + 1000
+            if then_retag:
+                progress.update(task, description="retagging with the final statistics…")
+                retag_store(store, workers=workers or default_workers())
             elapsed = time.monotonic() - started
     except KhabarError as exc:
         raise _fail(exc) from exc
@@ -110,7 +124,9 @@ def ingest(
         for problem in report.problems[:10]:
             err.print(f"  {problem.where}: {problem.reason}")
         if len(report.problems) > 10:
-            err.print(f"  … and more; run with --verbose to see every skipped record")
+            err.print("  … and more; run with --verbose to see every skipped record")
+        if tags and grew and not then_retag:
+            err.print("the corpus more than doubled: run `khabar retag` to recompute early articles' tags")
     if report.read == 0:
         err.print("[red]error:[/red] nothing could be read from the given files")
         raise typer.Exit(1)
@@ -160,6 +176,91 @@ def show(
                 out.print(f"  {inner}: {inner_value}")
         else:
             out.print(f"[bold]{key}[/bold]: {value}")
+
+
+@app.command()
+def tags(
+    article_id: Annotated[Optional[str], typer.Argument(metavar="[ID]", help="A stored article's id.")] = None,
+    input: Annotated[Optional[Path], typer.Option("--input", help="Batch mode: JSON Lines of {id, title, text}.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Batch mode: where to write {id, tags} lines.")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many tags.", min=1, max=50)] = 10,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a stored article's keyword tags, or tag a JSON Lines file (--input/--output).
+
+    In batch mode the statistics come from the store when --db (or KHABAR_DB)
+    is given, else from the input file itself.
+    """
+    try:
+        if input is not None:
+            stats = None
+            if db or os.environ.get("KHABAR_DB"):
+                with open_store(db) as store:
+                    stats = store.load_term_stats()
+            with (output.open("w", encoding="utf-8") if output and str(output) != "-" else nullcontext(sys.stdout)) as handle:
+                report = tag_file(input, handle, stats, k)
+            err.print(f"tagged {report.tagged:,} documents, skipped {len(report.skipped):,}")
+            for line in report.skipped[:10]:
+                err.print(f"  {line}")
+            if report.tagged == 0:
+                raise typer.Exit(1)
+            return
+        if article_id is None:
+            raise KhabarError("give an article ID, or --input FILE --output FILE for batch mode")
+        with open_store(db) as store:
+            described = describe_tags(store, article_id)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(described)
+        return
+    out.print(f"[bold]{described['title']}[/bold]")
+    out.print("كلمات دلالية (keyword tags):")
+    for tag in described["tags"]:
+        out.print(f"  {tag['display']}  [dim]{tag['score']:.2f}[/dim]")
+    if described["publisher_tags"]:
+        out.print("publisher's tags: " + "، ".join(described["publisher_tags"]))
+
+
+@app.command()
+def tag(
+    name: Annotated[str, typer.Argument(help="A tag, in any spelling (e.g. التحالف الدولي).")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the articles that carry a tag, newest first."""
+    try:
+        with open_store(db) as store:
+            page = articles_for_tag(store, name, limit, offset)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(page)
+        return
+    out.print(f"[bold]{page['tag']}[/bold]: {page['total']:,} articles")
+    for item in page["articles"]:
+        out.print(f"  {item['published'] or '—':<21} {item['id']}  {item['outlet']}: {item['title']}")
+
+
+@app.command()
+def retag(
+    db: DbOption = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", envvar="KHABAR_WORKERS", help="Processes [default: CPUs].")] = None,
+) -> None:
+    """Rebuild the corpus statistics and recompute every article's tags."""
+    try:
+        with open_store(db) as store:
+            started = time.monotonic()
+            report = retag_store(store, workers=workers or default_workers())
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    out.print(
+        f"statistics from {report.documents:,} articles ({report.keys:,} keys); "
+        f"retagged {report.tagged:,} articles in {time.monotonic() - started:.1f}s"
+    )
 
 
 @app.command()

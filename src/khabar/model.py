@@ -31,6 +31,15 @@ def article_id(url: str | None, outlet: str, title: str, text: str) -> str:
     return "c" + _digest(match_key(outlet), match_key(title), match_key(text))
 
 
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """One keyword tag: the text shown, the key it is compared on (its words' stems), and its score."""
+
+    display: str
+    key: str
+    score: float
+
+
 @dataclass(slots=True)
 class Article:
     """A news article as khabar stores it. Text fields are in display form after :meth:`normalized`."""
@@ -46,6 +55,7 @@ class Article:
     author: str | None = None
     language: str = "ar"
     publisher_tags: list[str] = field(default_factory=list)
+    tags: list[Tag] | None = None  # khabar's own keyword tags; None when not computed
 
     @classmethod
     def create(

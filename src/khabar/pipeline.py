@@ -11,17 +11,16 @@ and link stages run on the ids each batch stored or changed.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import sys
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
+from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker_store
 from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.model import Article
+from khabar.parallel import chunked, default_workers, ordered_map
 from khabar.store import Store
 
 log = logging.getLogger(__name__)
@@ -70,59 +69,45 @@ class IngestReport:
         }
 
 
-def _normalize_chunk(chunk: list[Record | Problem]) -> list[Article | Problem]:
-    """Turn a chunk of raw records into normalized articles, or the problem with each."""
+@dataclass
+class PreparedChunk:
+    """Articles normalized and enriched (or the problems instead), with the corpus statistics the new ones add."""
+
+    items: list[Article | Problem]
+    term_counts: Counter[str]
+    new_documents: int
+
+
+def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | None) -> PreparedChunk:
+    """Normalize and enrich a chunk of raw records (in a worker process when there are several).
+
+    Statistics keys are counted here, for the articles the store does not
+    hold yet, so that only one small table of counts per chunk travels back.
+    """
+    stats = stats_snapshot(settings) if settings else None
     done: list[Article | Problem] = []
+    keys: dict[str, frozenset[str]] = {}
     for item in chunk:
         if isinstance(item, Problem):
             done.append(item)
             continue
         try:
-            done.append(record_to_article(item.data))
+            article = record_to_article(item.data)
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
-    return done
-
-
-def _chunks(items: Iterable[Record | Problem], size: int) -> Iterator[list[Record | Problem]]:
-    """Group items into lists of ``size``."""
-    chunk: list[Record | Problem] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _normalized(items: Iterable[Record | Problem], workers: int) -> Iterator[list[Article | Problem]]:
-    """Normalized chunks in input order; with ``workers`` > 1, normalized in other processes.
-
-    At most ``2 × workers`` chunks are in flight, so memory stays bounded
-    whatever the size of the input.
-    """
-    if workers <= 1:
-        for chunk in _chunks(items, CHUNK_SIZE):
-            yield _normalize_chunk(chunk)
-        return
-    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[list[Article | Problem]]] = deque()
-        for chunk in _chunks(items, CHUNK_SIZE):
-            pending.append(pool.submit(_normalize_chunk, chunk))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def default_workers() -> int:
-    """Processes to normalize with: ``KHABAR_WORKERS``, else the number of CPUs (1 on a single core)."""
-    configured = os.environ.get("KHABAR_WORKERS")
-    if configured:
-        return max(1, int(configured))
-    return max(1, min(os.cpu_count() or 1, 4))
+            continue
+        if settings:
+            keys[article.id] = enrich_article(article, stats, settings.k)
+        done.append(article)
+    counts: Counter[str] = Counter()
+    new = 0
+    if settings and keys:
+        stored = worker_store(settings.store_url).stored_ids(list(keys)) if settings.store_url else set()
+        for article_id, article_keys in keys.items():
+            if article_id not in stored:
+                counts.update(article_keys)
+                new += 1
+    return PreparedChunk(done, counts, new)
 
 
 def ingest_records(
@@ -132,29 +117,42 @@ def ingest_records(
     stages: Sequence[Stage] = (),
     batch_size: int = BATCH_SIZE,
     workers: int = 1,
+    enrich: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Run raw records through the pipeline into ``store`` and report what happened.
 
-    Normalization may run in ``workers`` processes; storing, enriching and
-    linking run here, one batch (one transaction) at a time, in input order.
+    Normalizing and enriching (tags, with a snapshot of the store's corpus
+    statistics) may run in ``workers`` processes; storing (an article and its
+    tags in one transaction), counting statistics and linking run here, one
+    batch at a time, in input order. ``enrich=False`` stores articles only.
     """
     report = IngestReport()
     batch: list[Article] = []
+    term_counts: Counter[str] = Counter()
+    new_documents = 0
 
     def flush() -> None:
+        nonlocal term_counts, new_documents
         result = store.upsert_articles(batch)
         report.stored += result.stored
         report.updated += result.updated
         report.unchanged += result.unchanged
+        if new_documents:
+            store.add_term_stats(term_counts, new_documents)
+            term_counts, new_documents = Counter(), 0
         for stage in stages:
             stage(store, result.changed_ids)
         batch.clear()
         if on_batch:
             on_batch(report)
 
-    for chunk in _normalized(items, workers):
-        for item in chunk:
+    settings = EnrichSettings(store.url) if enrich else None
+    work = partial(_prepare_chunk, settings=settings)
+    for prepared in ordered_map(work, chunked(items, CHUNK_SIZE), workers):
+        term_counts.update(prepared.term_counts)
+        new_documents += prepared.new_documents
+        for item in prepared.items:
             if isinstance(item, Problem):
                 report.read += item.was_read
                 report.skip(item)
@@ -163,7 +161,7 @@ def ingest_records(
             batch.append(item)
             if len(batch) >= batch_size:
                 flush()
-    if batch:
+    if batch or new_documents:
         flush()
     elif on_batch:
         on_batch(report)
@@ -177,6 +175,7 @@ def ingest_paths(
     stages: Sequence[Stage] = (),
     batch_size: int = BATCH_SIZE,
     workers: int = 1,
+    enrich: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Ingest dump files (JSON Lines, JSON, CSV; gzip or not) into ``store``."""
@@ -187,5 +186,5 @@ def ingest_paths(
             yield from read_dump(path)
 
     return ingest_records(
-        store, records(), stages=stages, batch_size=batch_size, workers=workers, on_batch=on_batch
+        store, records(), stages=stages, batch_size=batch_size, workers=workers, enrich=enrich, on_batch=on_batch
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from khabar.dates import isoformat_utc
 from khabar.errors import NotFound
 from khabar.store import Store
+from khabar.enrich.tags import phrase_key
+from khabar.model import Article
 from khabar.text import match_key, terms
 
 
@@ -13,10 +15,9 @@ def describe_article(store: Store, article_id: str) -> dict:
 
     Raises :class:`NotFound` when the id is not stored.
     """
-    article = store.get_article(article_id)
-    if article is None:
-        raise NotFound(f"no article with id {article_id!r}; `khabar export` lists the stored ids")
+    article = _get(store, article_id)
     return article.to_record() | {
+        "keyword_tags": [t.display for t in article.tags or []],
         "normalized": {
             "title_match_key": match_key(article.title),
             "title_terms": terms(article.title),
@@ -24,4 +25,51 @@ def describe_article(store: Store, article_id: str) -> dict:
             "text_terms": terms(article.text),
         },
         "published": isoformat_utc(article.published),
+    }
+
+
+def _get(store: Store, article_id: str) -> Article:
+    """A stored article, or :class:`NotFound`."""
+    article = store.get_article(article_id)
+    if article is None:
+        raise NotFound(f"no article with id {article_id!r}; `khabar export` lists the stored ids")
+    return article
+
+
+def describe_tags(store: Store, article_id: str) -> dict:
+    """An article's keyword tags (canonical display forms, with scores) and its publisher's tags."""
+    article = _get(store, article_id)
+    return {
+        "id": article.id,
+        "title": article.title,
+        "tags": [{"display": t.display, "key": t.key, "score": t.score} for t in article.tags or []],
+        "publisher_tags": article.publisher_tags,
+    }
+
+
+def summary(article: Article) -> dict:
+    """The short form of an article used in lists."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": isoformat_utc(article.published),
+        "url": article.url,
+    }
+
+
+def articles_for_tag(store: Store, name: str, limit: int = 20, offset: int = 0) -> dict:
+    """One page of the articles carrying a tag given in any spelling, newest first."""
+    key = phrase_key(name)
+    if key is None:
+        raise NotFound(f"{name!r} cannot be a tag (it is empty or holds a stopword)")
+    display = store.tag_display(key)
+    if display is None:
+        raise NotFound(f"no article is tagged {name!r}; `khabar tags ID` shows an article's tags")
+    return {
+        "tag": display,
+        "key": key,
+        "total": store.count_tag(key),
+        "offset": offset,
+        "articles": [summary(a) for a in store.articles_with_tag(key, limit, offset)],
     }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from khabar.model import Article
+from khabar.model import Article, Tag
+from khabar.stats import CounterStats
 
 
 @dataclass
@@ -16,7 +17,8 @@ class UpsertResult:
     stored: int = 0
     updated: int = 0
     unchanged: int = 0
-    changed_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)  # stored or updated
+    new_ids: list[str] = field(default_factory=list)  # stored for the first time
 
     def add(self, other: "UpsertResult") -> None:
         """Accumulate another batch's counts into this one."""
@@ -49,7 +51,47 @@ class Store(ABC):
 
     @abstractmethod
     def get_article(self, article_id: str) -> Article | None:
-        """One article by id, or None."""
+        """One article by id (with its tags), or None."""
+
+    @abstractmethod
+    def set_tags(self, tags: dict[str, list[Tag]]) -> None:
+        """Replace the tags of stored articles, in one transaction."""
+
+    @abstractmethod
+    def get_tags(self, article_id: str) -> list[Tag]:
+        """An article's tags, best first, each in its key's most used display form."""
+
+    @abstractmethod
+    def tag_display(self, key: str) -> str | None:
+        """The most used display form of a tag key, or None."""
+
+    @abstractmethod
+    def articles_with_tag(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles tagged with a key, newest first."""
+
+    @abstractmethod
+    def count_tag(self, key: str) -> int:
+        """How many articles carry a tag key."""
+
+    @abstractmethod
+    def add_term_stats(self, counts: Mapping[str, int], documents: int) -> None:
+        """Add document frequencies (``counts``) of ``documents`` more documents."""
+
+    @abstractmethod
+    def corpus_documents(self) -> int:
+        """How many documents the corpus statistics count."""
+
+    @abstractmethod
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these ids are stored."""
+
+    @abstractmethod
+    def reset_term_stats(self) -> None:
+        """Forget the corpus statistics."""
+
+    @abstractmethod
+    def load_term_stats(self) -> CounterStats:
+        """The corpus statistics, in memory."""
 
     @abstractmethod
     def iter_articles(self, batch_size: int = 1000) -> Iterator[Article]:

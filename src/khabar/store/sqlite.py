@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -11,13 +12,15 @@ import orjson
 
 from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.errors import StoreError
-from khabar.model import Article
+from khabar.model import Article, Tag
+from khabar.stats import CounterStats
 from khabar.store.base import Stats, Store, UpsertResult
 from khabar.store.migrations import load_migrations
 
 _COLUMNS = (
     "id, url, outlet, title, text, published, published_raw, fetched, author, language, publisher_tags"
 )
+_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _COLUMNS.split(","))
 
 
 def _row_to_article(row: sqlite3.Row | tuple) -> Article:
@@ -56,6 +59,20 @@ def _article_to_row(article: Article, now: str) -> tuple:
         now,
         now,
     )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a SQL script into whole statements (a trigger's body holds semicolons of its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip() and not all(l.strip().startswith("--") for l in current.strip().splitlines()):
+        statements.append(current.strip())
+    return statements
 
 
 _UPSERT = f"""
@@ -102,9 +119,8 @@ class SQLiteStore(Store):
                 if self.schema_version() >= migration.version:  # another process got there first
                     self.conn.execute("ROLLBACK")
                     continue
-                for statement in migration.sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in _statements(migration.sql):
+                    self.conn.execute(statement)
                 self.conn.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     (migration.version, migration.name, isoformat_utc(datetime.now(UTC))),
@@ -143,14 +159,120 @@ class SQLiteStore(Store):
                     result.unchanged += 1
                     continue
                 result.changed_ids.append(article.id)
+                if old is None:
+                    result.new_ids.append(article.id)
                 rows.append(_article_to_row(article, now))
             self.conn.executemany(_UPSERT, rows)
+            changed = set(result.changed_ids)
+            self._write_tags({a.id: a.tags for a in latest.values() if a.id in changed and a.tags is not None})
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         result.unchanged += len(articles) - len(latest)
         return result
+
+    def _write_tags(self, tags: dict[str, list[Tag]]) -> None:
+        """Replace the tags of these articles and recount their display forms (inside the caller's transaction)."""
+        if not tags:
+            return
+        uses: Counter[tuple[str, str]] = Counter()
+        ids = list(tags)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, display in self.conn.execute(
+                f"SELECT key, display FROM article_tags WHERE article_id IN ({marks})", chunk
+            ):
+                uses[(key, display)] -= 1
+            self.conn.execute(f"DELETE FROM article_tags WHERE article_id IN ({marks})", chunk)
+        rows = [(i, rank, t.key, t.display, t.score) for i, ts in tags.items() for rank, t in enumerate(ts)]
+        self.conn.executemany("INSERT INTO article_tags (article_id, rank, key, display, score) VALUES (?, ?, ?, ?, ?)", rows)
+        for _, _, key, display, _ in rows:
+            uses[(key, display)] += 1
+        self.conn.executemany(
+            "INSERT INTO tag_forms (key, display, uses) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, display) DO UPDATE SET uses = uses + excluded.uses",
+            [(key, display, n) for (key, display), n in uses.items() if n],
+        )
+
+    def set_tags(self, tags: dict[str, list[Tag]]) -> None:
+        """Replace the tags of stored articles, in one transaction (ids not stored are passed over)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            stored = set(self._known_hashes(list(tags)))
+            self._write_tags({i: ts for i, ts in tags.items() if i in stored})
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def get_tags(self, article_id: str) -> list[Tag]:
+        """An article's tags, best first, each shown in its key's most used display form."""
+        rows = self.conn.execute(
+            "SELECT t.key, (SELECT f.display FROM tag_forms f WHERE f.key = t.key "
+            "ORDER BY f.uses DESC, length(f.display), f.display LIMIT 1), t.score "
+            "FROM article_tags t WHERE t.article_id = ? ORDER BY t.rank",
+            (article_id,),
+        )
+        return [Tag(display=display, key=key, score=score) for key, display, score in rows]
+
+    def tag_display(self, key: str) -> str | None:
+        """The most used display form of a tag key, or None when no article has it."""
+        row = self.conn.execute(
+            "SELECT display FROM tag_forms WHERE key = ? AND uses > 0 ORDER BY uses DESC, length(display), display LIMIT 1",
+            (key,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def articles_with_tag(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles tagged with a key, newest first."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN article_tags t ON t.article_id = a.id "
+            "WHERE t.key = ? ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
+            (key, limit, offset),
+        ).fetchall()
+        return [_row_to_article(row) for row in rows]
+
+    def count_tag(self, key: str) -> int:
+        """How many articles carry a tag key."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM article_tags WHERE key = ?", (key,)).fetchone()[0])
+
+    def add_term_stats(self, counts: Mapping[str, int], documents: int) -> None:
+        """Add document frequencies (``counts``) of ``documents`` more documents, in one transaction."""
+        if not documents:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(
+                "INSERT INTO term_stats (key, df) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET df = df + excluded.df",
+                counts.items(),
+            )
+            self.conn.execute("UPDATE corpus_stats SET value = value + ? WHERE name = 'documents'", (documents,))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def corpus_documents(self) -> int:
+        """How many documents the corpus statistics count."""
+        return int(self.conn.execute("SELECT value FROM corpus_stats WHERE name = 'documents'").fetchone()[0])
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these ids are stored."""
+        return set(self._known_hashes(list(ids)))
+
+    def reset_term_stats(self) -> None:
+        """Forget the corpus statistics (before rebuilding them)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("DELETE FROM term_stats")
+        self.conn.execute("UPDATE corpus_stats SET value = 0 WHERE name = 'documents'")
+        self.conn.execute("COMMIT")
+
+    def load_term_stats(self) -> CounterStats:
+        """The corpus statistics, read into memory."""
+        documents = self.corpus_documents()
+        return CounterStats(documents, Counter(dict(self.conn.execute("SELECT key, df FROM term_stats"))))
 
     def _known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of the ids already stored."""
@@ -164,7 +286,11 @@ class SQLiteStore(Store):
     def get_article(self, article_id: str) -> Article | None:
         """One article by id, or None."""
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return _row_to_article(row) if row else None
+        if not row:
+            return None
+        article = _row_to_article(row)
+        article.tags = self.get_tags(article_id)
+        return article
 
     def iter_articles(self, batch_size: int = 1000) -> Iterator[Article]:
         """Every stored article, in id order, read in pages (keyset pagination)."""

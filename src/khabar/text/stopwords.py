@@ -13,7 +13,7 @@ from __future__ import annotations
 from khabar.text.normalize import fold_match
 
 _WORDS = """
-من إلى الى عن على علي في فى مع منذ مذ حتى حتي لدى لدي عند عندما بين بينما خلال ضد نحو حول دون تحت فوق أمام امام خلف وراء بعد قبل عبر لدن
+من إلى الى عن في فى مع منذ مذ حتى حتي لدى لدي عند عندما بين بينما خلال ضد نحو حول دون تحت فوق خلف وراء بعد قبل عبر لدن
 ب ل ك و ف ثم أو او أم ام بل لكن لكنه لكنها لكنهم لكن إذ إذا اذا إذن لو لولا لوما كي لكي لئلا حيث حين حينما كلما ريثما
 أن إن ان أنّ إنّ أنه إنه انه أنها إنها انها أنهم إنهم انهم أنهما كأن كأنه لأن لان لأنه لانه لأنها ليت لعل
 لا لم لن ما ليس ليست ليسوا لست قد لقد سوف س هل أ ألا الا إلا أما اما إما ما لما لماذا ماذا متى أين اين كيف كم أي اي أية ايه
@@ -31,11 +31,26 @@ _WORDS = """
 اليوم أمس امس غدا غداً الآن الان حاليا حالياً يوم أيام ايام عام العام سنة السنة شهر الشهر أسبوع اسبوع الأسبوع الاسبوع
 وقد فقد ولم ولن ولا وما وفي ومن وعلى وإلى والى وعن ومع وبعد وقبل وأن وان وإن فإن فان لذلك لذا ولذلك وهكذا هكذا
 يمكن تم يتم وتم ويتم تمت حيث حيثما أثناء اثناء لدينا عليها إلى جانب جانب ضمن إطار اطار
+أعلن أعلنت يعلن تعلن أعلنوا وأعلن وأعلنت كشف كشفت يكشف وكشف نفى نفت ينفي ونفى دعا دعت يدعو ودعا طالب طالبت يطالب
+أفاد أفادت يفيد وأفاد أفادت أوردت أورد نقل نقلت ينقل ونقل صرح صرحت يصرح وصرح اعتبر اعتبرت يعتبر واعتبر
+لفت لفتت يلفت ولفت بيّن بينت يبين تابع تابعت يتابع شدد شددت يشدد وشدد أبدى أبدت رأى يرى ترى يعد تعد يعتبر
 """
+
+# Stopwords only in this exact spelling: folded, they would swallow a name
+# (على "on" vs علي "Ali", أمام "in front of" vs إمام "imam", as in عادل إمام).
+EXACT_STOPWORDS: frozenset[str] = frozenset({"على", "أمام", "امام"})
 
 STOPWORDS: frozenset[str] = frozenset(fold_match(word) for word in _WORDS.split())
 
+# Words that look like و/ف + a stopword but are words of their own: ولي (guardian, as in ولي العهد).
+_NOT_CONJUNCTION = frozenset({"ولي", "وكل", "وفي"})
+
 
 def is_stopword(token: str) -> bool:
-    """True when a token (display form, diacritics removed) is a stopword."""
-    return fold_match(token) in STOPWORDS
+    """True when a token (display form, diacritics removed) is a stopword, alone or after the
+    conjunction و or ف ("and", "so"): والتي, فإن, وقال."""
+    if token in EXACT_STOPWORDS or fold_match(token) in STOPWORDS:
+        return True
+    if len(token) < 3 or token[0] not in "وف" or token in _NOT_CONJUNCTION:
+        return False
+    return token[1:] in EXACT_STOPWORDS or fold_match(token[1:]) in STOPWORDS

@@ -1,0 +1,388 @@
+"""Keyword tags (كلمات دلالية): the words and phrases an editor would put under an article.
+
+The method follows KP-Miner (El-Beltagy and Rafea, 2009), an unsupervised
+keyphrase extractor designed on Arabic text, with changes for news:
+
+1. **Candidates** are runs of 1 to 4 words inside one clause (punctuation and
+   line breaks end a clause) that contain no stopword, no number and no
+   one-letter word. Each candidate's key is the sequence of its words'
+   match-level stems (:func:`khabar.text.stem`), so ``التحالف الدولي``,
+   ``للتحالف الدولي`` and ``التحالف الدولی`` are one candidate.
+2. **Display form**: the most frequent surface form of the key, its first word
+   stripped of a leading conjunction or preposition glued to the article
+   (وال، بال، لل… → ال) — natural text, never stems.
+3. **Score**: frequency × specificity × length boost × position, where
+   specificity is the inverse document frequency from corpus statistics
+   (the store's, or the batch's), phrases count their occurrences on their
+   own (not inside a longer candidate), and the title counts extra.
+4. **Selection**: the best k with no two sharing a key and no sub-phrase of a
+   chosen tag unless it also stands on its own in the text.
+
+Written here rather than taken from a library: the keyphrase libraries on PyPI
+are either GPL (YAKE) or English-centred (no Arabic clitics, no stemming of
+phrase keys), and tags must share keys with search and linking.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from khabar.model import Tag
+from khabar.stats import CounterStats, TermStats
+from khabar.text import display_form, is_stopword, stem, tokenize
+from khabar.text import match_key
+
+MAX_WORDS = 4
+MIN_PHRASE_COUNT = 2  # a phrase seen fewer times is a candidate only from the title or the publisher's tags
+DEFAULT_K = 10
+
+# Words and phrases that are page furniture, never tags (compared on match keys).
+BOILERPLATE = (
+    "اقرأ أيضا", "إقرأ أيضاً", "اقرا ايضا", "كلمات دلالية", "كلمات مفتاحية", "مقالات مشابهة", "المصدر",
+    "ملفات", "أخبار", "اخبار", "خبر", "الخبر", "رابط الخبر", "شارك", "تابعونا", "اضغط هنا", "للمزيد",
+    "صحيفة", "جريدة", "وكالة الأنباء", "الصورة", "صورة", "فيديو", "بالصور", "بالفيديو", "عاجل",
+)
+
+# Section words that publishers put before a tag ("أخبار العراق": news of Iraq; "ملفات": files).
+_SECTION_WORDS = frozenset({"اخبار", "ملفات", "ملف", "تغطيه"})
+
+# The conjunction/preposition prefixes glued to the article: the display form drops them.
+_ARTICLE_PROCLITICS = ("وبال", "فبال", "وكال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل")
+_CLAUSE_BREAK = re.compile(r"[^\w\s\u0610-\u061a\u064b-\u065f\u0670]+|\n+")
+
+
+class Candidate:
+    """A candidate phrase in one document: its key, size, counts, and where it first occurs."""
+
+    __slots__ = ("key", "size", "count", "first", "in_title", "inside_longer")
+
+    def __init__(self, key: str, count: int, first: int, in_title: bool) -> None:
+        self.key = key
+        self.size = key.count(" ") + 1
+        self.count = count
+        self.first = first
+        self.in_title = in_title
+        self.inside_longer = 0
+
+
+def strip_article_proclitic(word: str) -> str:
+    """``والتحالف`` → ``التحالف``, ``للعراق`` → ``العراق``: drop what is glued before the article."""
+    if word[:1] in "وفبكل":
+        for prefix in _ARTICLE_PROCLITICS:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                return "ال" + word[len(prefix) :]
+    return word
+
+
+@lru_cache(maxsize=1 << 18)
+def _phrase_stem(token: str) -> str | None:
+    """A word's stem when a phrase may contain it; None for stopwords, numbers and single letters."""
+    if len(token) < 2 or token[0].isdigit() or is_stopword(token):
+        return None
+    return stem(token)
+
+
+def _coordinated(word: str) -> bool:
+    """Whether a word starts a coordinated noun (والحكومة, وواشنطن): it ends the phrase before it."""
+    return word.startswith(("وال", "وو", "وبال", "وكال", "ولل"))
+
+
+def _clauses(text: str) -> list[str]:
+    """Split display text where punctuation or a line break ends a clause."""
+    return [part for part in _CLAUSE_BREAK.split(text) if part.strip()]
+
+
+@dataclass
+class Document:
+    """An article split into clauses: each clause's words, their phrase stems (None: cannot be in a
+    phrase), and the positions where a coordinated word (والحكومة، وواشنطن) starts a new phrase."""
+
+    clauses: list[tuple[list[str], list[str | None], frozenset[int]]]
+    title_clauses: int
+
+
+def read_document(title: str, text: str) -> Document:
+    """Tokenize and stem an article's title and text, clause by clause."""
+    clauses = []
+    title_clauses = 0
+    for in_title, body in ((True, title), (False, text)):
+        for clause in _clauses(display_form(body)):
+            words = tokenize(clause)
+            stems = [_phrase_stem(w) for w in words]
+            breaks = frozenset(i for i in range(1, len(words)) if words[i][0] == "و" and _coordinated(words[i]))
+            clauses.append((words, stems, breaks))
+            title_clauses += in_title
+    return Document(clauses, title_clauses)
+
+
+def candidates(title: str, text: str, keep: frozenset[str] | set[str] = frozenset()) -> dict[str, Candidate]:
+    """The candidate phrases of an article worth scoring, keyed by stem key (see :func:`count_phrases`)."""
+    return _candidates(count_phrases(read_document(title, text)), keep)
+
+
+@dataclass
+class PhraseCounts:
+    """Every n-gram of a document: how often, where first (in words), and which are in the title."""
+
+    counts: dict[str, int]
+    first: dict[str, int]
+    title_keys: set[str]
+
+    def statistics_keys(self) -> frozenset[str]:
+        """The keys this document adds to corpus statistics: every word, and the phrases it repeats or has in its title."""
+        title = self.title_keys
+        return frozenset(
+            [key for key, count in self.counts.items() if count >= MIN_PHRASE_COUNT or key in title or " " not in key]
+        )
+
+
+def count_phrases(doc: Document) -> PhraseCounts:
+    """Count every n-gram (up to ``MAX_WORDS`` words) of a read document."""
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    title_keys: set[str] = set()
+    position = 0
+    for index, (_, stems, breaks) in enumerate(doc.clauses):
+        length = len(stems)
+        in_title = index < doc.title_clauses
+        for start in range(length):
+            key = stems[start]
+            if key is None:
+                continue
+            stop = start + MAX_WORDS if start + MAX_WORDS < length else length
+            for end in range(start, stop):
+                if end > start:
+                    nxt = stems[end]
+                    if nxt is None or end in breaks:
+                        break
+                    key = key + " " + nxt
+                seen = counts.get(key)
+                if seen is None:
+                    counts[key] = 1
+                    first[key] = position + start
+                else:
+                    counts[key] = seen + 1
+                if in_title:
+                    title_keys.add(key)
+        position += length
+    return PhraseCounts(counts, first, title_keys)
+
+
+def _candidates(
+    phrases: PhraseCounts, keep: frozenset[str] | set[str] = frozenset(), min_count: int = MIN_PHRASE_COUNT
+) -> dict[str, Candidate]:
+    """The n-grams worth scoring: seen ``min_count`` times or more, in the title, or in ``keep``.
+
+    Single words seen once are scored only when ``min_count`` is 1 (short
+    articles); a phrase seen once only from the title or ``keep``.
+    """
+    title_keys = phrases.title_keys
+    found = {
+        key: Candidate(key, count, phrases.first[key], key in title_keys)
+        for key, count in phrases.counts.items()
+        if count >= min_count and (count >= MIN_PHRASE_COUNT or " " not in key) or key in title_keys or key in keep
+    }
+    _count_nesting(found)
+    return found
+
+
+def surface_forms(doc: Document, keys: Iterable[str]) -> dict[str, Counter[str]]:
+    """How each key is written in the document, the first word stripped of article proclitics."""
+    wanted: dict[str, list[list[str]]] = {}
+    for key in keys:
+        parts = key.split(" ")
+        wanted.setdefault(parts[0], []).append(parts)
+    forms: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    for words, stems, _ in doc.clauses:
+        for start, first_stem in enumerate(stems):
+            if first_stem not in wanted:
+                continue
+            for parts in wanted[first_stem]:
+                if stems[start : start + len(parts)] == parts:
+                    span = words[start : start + len(parts)]
+                    forms[" ".join(parts)][" ".join([strip_article_proclitic(span[0]), *span[1:]])] += 1
+    return forms
+
+
+def _count_nesting(found: dict[str, Candidate]) -> None:
+    """For each candidate, how many of its occurrences sit inside its most frequent longer candidate seen twice or more."""
+    for candidate in found.values():
+        if candidate.size < 2 or candidate.count < 2:
+            continue
+        stems = candidate.key.split(" ")
+        for size in range(1, candidate.size):
+            for start in range(candidate.size - size + 1):
+                inner = found.get(" ".join(stems[start : start + size]))
+                if inner is not None:
+                    inner.inside_longer = max(inner.inside_longer, candidate.count)
+
+
+_BOILERPLATE_KEYS = frozenset(" ".join(stem(t) for t in tokenize(display_form(p))) for p in BOILERPLATE)
+
+
+def _display(forms: Counter[str]) -> str:
+    """The most frequent surface form, ties to the shortest (the one with fewest clitics)."""
+    return min(forms.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The extractor's constants, in one place (set on the dev half of AKEC, see bench/tags_quality.py)."""
+
+    title: float = 2.0  # extra occurrences an appearance in the title is worth
+    tf_power: float = 0.6  # frequency is raised to this power (below 1: sublinear)
+    length_power: float = 0.5  # a phrase of n words is boosted by n ** length_power
+    position_scale: float = 50.0  # words after which the first-position bonus has halved
+    default_idf: float = 1.0  # specificity when there are no statistics
+
+
+WEIGHTS = Weights()
+
+
+def _idf(key: str, size: int, stats: TermStats | None, weights: Weights) -> float:
+    """Specificity of a key: its inverse document frequency (an unseen phrase: its rarest word's)."""
+    if stats is None or stats.documents < 2:
+        return weights.default_idf
+    n = stats.documents
+    df = stats.df(key)
+    if size > 1 and df == 0:  # an unseen phrase is as specific as its rarest word
+        return math.log((n + 1) / (min(stats.df(s) for s in key.split(" ")) + 1))
+    return math.log((n + 1) / (df + 1))
+
+
+def score_candidates(
+    found: dict[str, Candidate],
+    stats: TermStats | None,
+    weights: Weights = WEIGHTS,
+    boost: frozenset[str] | set[str] = frozenset(),
+) -> list[tuple[float, Candidate]]:
+    """Score every admissible candidate, best first; keys in ``boost`` count as title appearances."""
+    scored = []
+    for candidate in found.values():
+        if candidate.key in _BOILERPLATE_KEYS:
+            continue
+        in_title = candidate.in_title or candidate.key in boost
+        # A phrase the publisher chose counts all its occurrences, even inside a longer one.
+        own = candidate.count if candidate.key in boost else candidate.count - candidate.inside_longer
+        if own <= 0 and not in_title:
+            continue
+        frequency = max(own, 1) ** weights.tf_power + (weights.title if in_title else 0)
+        position = 1 + 1 / (1 + candidate.first / weights.position_scale)
+        length = candidate.size**weights.length_power
+        scored.append((frequency * _idf(candidate.key, candidate.size, stats, weights) * length * position, candidate))
+    scored.sort(key=lambda item: (-item[0], item[1].key))
+    return scored
+
+
+def _contains(longer: str, shorter: str) -> bool:
+    """Whether the word sequence ``shorter`` occurs inside ``longer`` (keys are space-separated)."""
+    return f" {shorter} " in f" {longer} "
+
+
+def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> list[Tag]:
+    """The best ``k`` tags: distinct keys, and no sub-phrase of a chosen tag unless it stands on its own."""
+    chosen: list[tuple[float, Candidate]] = []
+    for score, candidate in scored:
+        if len(chosen) >= k:
+            break
+        overlapping = [c for _, c in chosen if _contains(c.key, candidate.key) or _contains(candidate.key, c.key)]
+        stands_alone = candidate.count - candidate.inside_longer >= MIN_PHRASE_COUNT
+        if overlapping and not (stands_alone and all(c.count - c.inside_longer >= MIN_PHRASE_COUNT for c in overlapping)):
+            continue
+        chosen.append((score, candidate))
+    forms = surface_forms(doc, [c.key for _, c in chosen])
+    return [Tag(display=_display(forms[c.key]), key=c.key, score=round(score, 4)) for score, c in chosen if forms[c.key]]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What tagging learns from one article: its tags, and the keys it adds to corpus statistics."""
+
+    tags: list[Tag]
+    keys: frozenset[str]
+
+
+def phrase_key(phrase: str) -> str | None:
+    """The key a phrase would have as a candidate, or None when it could not be one (a stopword inside)."""
+    stems = [_phrase_stem(t) for t in tokenize(display_form(phrase))]
+    if not stems or any(s is None for s in stems):
+        return None
+    return " ".join(stems)  # type: ignore[arg-type]
+
+
+def clean_publisher_tags(tags: Sequence[str], outlet: str = "") -> list[str]:
+    """A publisher's own keywords, cleaned: one per match key, no boilerplate, no bare number, not the outlet's name."""
+    cleaned: list[str] = []
+    seen: set[str] = {match_key(outlet)} if outlet else set()
+    for tag in tags:
+        words: list[str] = []
+        for word in display_form(tag).split():
+            if words and match_key(word) == match_key(words[-1]):
+                continue  # "ملفات ملفات ملفات" → "ملفات"
+            words.append(word)
+        while words and match_key(words[0]) in _SECTION_WORDS:
+            words.pop(0)  # "أخبار العراق" → "العراق"
+        shown = " ".join(words)
+        key = match_key(shown)
+        if not key or key in seen or key.replace(" ", "").isdigit() or phrase_key(shown) in _BOILERPLATE_KEYS:
+            continue
+        seen.add(key)
+        cleaned.append(shown)
+    return cleaned
+
+
+def analyse(
+    title: str,
+    text: str,
+    stats: TermStats | None = None,
+    k: int = DEFAULT_K,
+    publisher_tags: Sequence[str] = (),
+    weights: Weights = WEIGHTS,
+) -> Analysis:
+    """Tags and statistics keys of one article, from a single pass over its candidates.
+
+    The statistics keys are every single word and each phrase the article
+    repeats or has in its title: document frequencies of those are what
+    :class:`TermStats` hold.
+    """
+    doc = read_document(title, text)
+    phrases = count_phrases(doc)
+    if not k:
+        return Analysis([], phrases.statistics_keys())
+    boost = {key for key in map(phrase_key, publisher_tags) if key}
+    found = _candidates(phrases, boost)
+    tags = select(score_candidates(found, stats, weights, boost), k, doc)
+    if len(tags) < k:  # a short article: let single words seen once compete too
+        found = _candidates(phrases, boost, min_count=1)
+        tags = select(score_candidates(found, stats, weights, boost), k, doc)
+    return Analysis(tags, phrases.statistics_keys())
+
+
+def extract_tags(
+    title: str,
+    text: str,
+    stats: TermStats | None = None,
+    k: int = DEFAULT_K,
+    publisher_tags: Sequence[str] = (),
+    weights: Weights = WEIGHTS,
+) -> list[Tag]:
+    """The ``k`` best keyword tags of an article, best first.
+
+    ``stats`` gives corpus document frequencies (see :class:`TermStats`);
+    without them the article is scored on its own. ``publisher_tags`` (the
+    source's own keywords) count as appearances in the title.
+    """
+    return analyse(title, text, stats, k, publisher_tags, weights).tags
+
+
+def batch_stats(documents: Iterable[tuple[str, str]]) -> CounterStats:
+    """Statistics of a batch of (title, text) documents, for tagging a batch with no store."""
+    stats = CounterStats()
+    for title, text in documents:
+        stats.add(analyse(title, text, None, 0).keys)
+    return stats

@@ -1,0 +1,166 @@
+"""Keyword tags: what an editor would keep, canonical across the corpus, stored and recomputed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import write_jsonl
+from typer.testing import CliRunner
+
+from khabar.cli import app
+from khabar.enrich import retag
+from khabar.enrich.tags import BOILERPLATE, clean_publisher_tags, extract_tags, phrase_key
+from khabar.pipeline import ingest_paths
+from khabar.stats import CounterStats
+from khabar.text import STOPWORDS, match_key
+
+runner = CliRunner()
+PERSIAN_LETTERS = re.compile("[یکۀەھې]")
+
+
+def seed_article(page: str) -> str:
+    """The seed page's main article: everything before its source line (المصدر)."""
+    return page.split("المصدر:")[0]
+
+
+def seed_publisher_tags(page: str) -> list[str]:
+    line = next(line for line in page.splitlines() if line.startswith("كلمات دلالية:"))
+    return line.split(":", 1)[1].split("  ") if "  " in line else [line.split(":", 1)[1]]
+
+
+def assert_clean(tags) -> None:
+    keys = [match_key(t.display) for t in tags]
+    assert len(keys) == len(set(keys)), "two tags share a match key"
+    for tag in tags:
+        assert not PERSIAN_LETTERS.search(tag.display), tag.display
+        assert match_key(tag.display) not in STOPWORDS, tag.display
+        assert not tag.display.replace(" ", "").isdigit(), tag.display
+        assert phrase_key(tag.display) not in {phrase_key(b) for b in BOILERPLATE}, tag.display
+        assert " " not in tag.key or len(tag.display.split()) == len(tag.key.split())
+
+
+def test_seed_page_tags_without_a_corpus(seed_page):
+    tags = extract_tags("", seed_article(seed_page))
+    shown = [t.display for t in tags]
+    assert 5 <= len(tags) <= 10
+    assert "التحالف الدولي" in shown
+    assert "العراق" in shown
+    assert any(t in shown for t in ("واشنطن", "الولايات المتحدة"))
+    assert any("داعش" in t for t in shown)
+    assert_clean(tags)
+
+
+def test_tags_are_natural_text_not_stems(seed_page):
+    for tag in extract_tags("", seed_article(seed_page)):
+        assert tag.display in seed_article(seed_page).replace("\n", " ") or tag.display.startswith("ال"), tag.display
+
+
+def test_no_sub_phrase_unless_both_stand_alone():
+    text = "زار الرئيس عادل إمام المدينة. " * 1 + "قال الفنان عادل إمام إن الفيلم جديد. " * 3 + "وتحدث الفنان عادل إمام عن المسرح."
+    tags = extract_tags("", text)
+    keys = [t.key for t in tags]
+    for a in keys:
+        for b in keys:
+            if a != b and f" {b} " in f" {a} ":
+                # b is inside a: allowed only because b also occurs on its own
+                assert text.count("عادل إمام") > text.count("الفنان عادل إمام")
+
+
+def test_corpus_statistics_demote_common_words():
+    text = "أعلنت الحكومة خطة جديدة للطاقة الشمسية في المملكة. وقالت الحكومة إن الطاقة الشمسية ستغطي المملكة. الحكومة والطاقة الشمسية."
+    common = CounterStats(1000)
+    common.counts.update({"حكوم": 900, "مملك": 950})
+    tags = [t.key for t in extract_tags("", text, common)]
+    assert tags.index("طاق شمس") < tags.index("حكوم") if "حكوم" in tags else "طاق شمس" in tags
+
+
+def test_publisher_tags_are_cleaned_and_used(seed_page):
+    raw = ["ملفات ملفات ملفات", "التحالف الدولي", "التحالف الدولی فی العراق", "التحالف الدولي في العراق",
+           "أخبار العراق", "العراق", "كلمات دلالية", "2024", "سكاي نيوز عربية"]
+    cleaned = clean_publisher_tags(raw, outlet="سكاي نيوز عربية")
+    assert cleaned == ["التحالف الدولي", "التحالف الدولي في العراق", "العراق"]
+    with_publisher = extract_tags("", seed_article(seed_page), publisher_tags=["القوات الأمنية العراقية"])
+    assert "القوات الأمنية العراقية" in [t.display for t in with_publisher]
+
+
+def test_title_counts(seed_page):
+    tags = extract_tags("محادثات بشأن خريطة طريق", seed_article(seed_page))
+    assert "خريطة طريق" in [t.display for t in tags]
+
+
+def test_ingest_stores_tags_and_statistics(tmp_path, store, saudinewsnet_sample):
+    dump = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:300])
+    report = ingest_paths(store, [str(dump)])
+    assert store.corpus_documents() == report.stored
+    tagged = [store.get_article(a.id) for a in store.iter_articles()]
+    long_ones = [a for a in tagged if len(a.text.split()) > 80]
+    assert long_ones and all(5 <= len(a.tags) <= 10 for a in long_ones)
+    for article in tagged:
+        assert_clean(article.tags)
+    # Re-ingesting changes nothing: statistics are not counted twice.
+    ingest_paths(store, [str(dump)])
+    assert store.corpus_documents() == report.stored
+
+
+def test_one_concept_one_display_form_across_the_corpus(tmp_path, store):
+    records = [
+        {"url": f"http://e.com/{n}", "outlet": "o", "title": "", "published": "2024-01-01T00:00:00Z",
+         "text": f"{form} أعلنت {form} خطة. ثم قالت {form} شيئا عن السياسة الخارجية {n}."}
+        for n, form in enumerate(["الولايات المتحدة", "الولايات المتحدة", "الولايات المتّحدة"])
+    ]
+    ingest_paths(store, [str(write_jsonl(tmp_path / "u.jsonl", records))])
+    key = phrase_key("للولايات المتحدة")
+    assert store.count_tag(key) == 3
+    assert store.tag_display(key) == "الولايات المتحدة"
+    for article in store.iter_articles():
+        assert "الولايات المتحدة" in [t.display for t in store.get_tags(article.id)]
+
+
+def test_retag_rebuilds_statistics_and_tags(tmp_path, store, saudinewsnet_sample):
+    dump = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:200])
+    ingest_paths(store, [str(dump)], enrich=False)
+    assert store.corpus_documents() == 0
+    first = next(store.iter_articles())
+    assert store.get_tags(first.id) == []
+    report = retag(store, workers=2, chunk_size=50)
+    assert report.documents == report.tagged == store.count() == store.corpus_documents()
+    assert len(store.get_tags(first.id)) >= 5
+    again = retag(store)
+    assert again.keys == report.keys and store.corpus_documents() == store.count()
+
+
+def test_cli_tags_tag_and_retag(tmp_path, saudinewsnet_sample):
+    db = str(tmp_path / "t.db")
+    dump = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:200])
+    assert runner.invoke(app, ["ingest", str(dump), "--db", db]).exit_code == 0
+    exported = tmp_path / "e.jsonl"
+    runner.invoke(app, ["export", "--db", db, "--output", str(exported)])
+    some_id = json.loads(exported.read_text(encoding="utf-8").splitlines()[0])["id"]
+    shown = json.loads(runner.invoke(app, ["tags", some_id, "--db", db, "--json"]).stdout)
+    assert shown["tags"] and all(t["display"] and t["key"] for t in shown["tags"])
+    name = shown["tags"][0]["display"]
+    page = json.loads(runner.invoke(app, ["tag", name, "--db", db, "--json"]).stdout)
+    assert page["total"] >= 1 and some_id in [a["id"] for a in page["articles"]]
+    assert runner.invoke(app, ["tag", "كلمة لا توجد أبدا", "--db", db]).exit_code == 2
+    result = runner.invoke(app, ["retag", "--db", db, "--workers", "1"])
+    assert result.exit_code == 0 and "retagged" in result.stdout
+
+
+def test_cli_batch_mode_with_and_without_a_store(tmp_path, seed_page, saudinewsnet_sample):
+    inp = tmp_path / "in.jsonl"
+    docs = [{"id": "seed", "title": "", "text": seed_article(seed_page)}] + [
+        {"id": r["id"], "title": r["title"], "text": r["content"]} for r in saudinewsnet_sample[:20]
+    ]
+    inp.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs) + "{bad\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["tags", "--input", str(inp), "--output", str(out), "-k", "7"])
+    assert result.exit_code == 0 and "skipped 1" in result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [d["id"] for d in docs]
+    assert all(len(r["tags"]) <= 7 for r in rows) and "التحالف الدولي" in rows[0]["tags"]
+    db = str(tmp_path / "s.db")
+    runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample)), "--db", db])
+    out2 = tmp_path / "out2.jsonl"
+    assert runner.invoke(app, ["tags", "--input", str(inp), "--output", str(out2), "--db", db]).exit_code == 0
+    assert len(out2.read_text(encoding="utf-8").splitlines()) == len(docs)
