@@ -23,7 +23,7 @@ from khabar.enrich.batch import tag_file
 from khabar.ingest.dumps import export_articles
 from khabar.parallel import default_workers
 from khabar.pipeline import IngestReport, ingest_paths
-from khabar.views import articles_for_tag, describe_article, describe_tags
+from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_tags
 from khabar.store import open_store, resolve_db_url
 
 app = typer.Typer(
@@ -261,6 +261,29 @@ def retag(
         f"statistics from {report.documents:,} articles ({report.keys:,} keys); "
         f"retagged {report.tagged:,} articles in {time.monotonic() - started:.1f}s"
     )
+
+
+@app.command()
+def dupes(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="A stored article's id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show an article's near-duplicates (the same text republished), canonical first."""
+    try:
+        with open_store(db) as store:
+            group = describe_duplicates(store, article_id)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(group)
+        return
+    if not group["members"]:
+        out.print("no near-duplicates")
+        return
+    for member in group["members"]:
+        mark = "canonical" if member["id"] == group["canonical"] else "copy     "
+        out.print(f"  {mark} {member['published'] or '—':<21} {member['id']}  {member['outlet']}: {member['title']}")
 
 
 @app.command()

@@ -56,6 +56,7 @@ class Article:
     language: str = "ar"
     publisher_tags: list[str] = field(default_factory=list)
     tags: list[Tag] | None = None  # khabar's own keyword tags; None when not computed
+    fingerprint: bytes | None = None  # MinHash signature of the body, for near-duplicates (not exported)
 
     @classmethod
     def create(

@@ -19,6 +19,7 @@ from functools import partial
 from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker_store
 from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
+from khabar.link.duplicates import fingerprint, link_duplicates
 from khabar.model import Article
 from khabar.parallel import chunked, default_workers, ordered_map
 from khabar.store import Store
@@ -43,6 +44,7 @@ class IngestReport:
     unchanged: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
+    duplicate_pairs: int = 0
 
     @property
     def skipped_total(self) -> int:
@@ -66,6 +68,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped_total,
             "skipped_by_reason": dict(self.skipped),
+            "duplicate_pairs": self.duplicate_pairs,
         }
 
 
@@ -78,7 +81,7 @@ class PreparedChunk:
     new_documents: int
 
 
-def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | None) -> PreparedChunk:
+def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | None, link: bool) -> PreparedChunk:
     """Normalize and enrich a chunk of raw records (in a worker process when there are several).
 
     Statistics keys are counted here, for the articles the store does not
@@ -98,6 +101,8 @@ def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | Non
             continue
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k)
+        if link:
+            article.fingerprint = fingerprint(article.text)
         done.append(article)
     counts: Counter[str] = Counter()
     new = 0
@@ -118,6 +123,7 @@ def ingest_records(
     batch_size: int = BATCH_SIZE,
     workers: int = 1,
     enrich: bool = True,
+    link: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Run raw records through the pipeline into ``store`` and report what happened.
@@ -125,7 +131,8 @@ def ingest_records(
     Normalizing and enriching (tags, with a snapshot of the store's corpus
     statistics) may run in ``workers`` processes; storing (an article and its
     tags in one transaction), counting statistics and linking run here, one
-    batch at a time, in input order. ``enrich=False`` stores articles only.
+    batch at a time, in input order. ``enrich=False`` skips tags and
+    statistics, ``link=False`` skips near-duplicate linking.
     """
     report = IngestReport()
     batch: list[Article] = []
@@ -141,6 +148,9 @@ def ingest_records(
         if new_documents:
             store.add_term_stats(term_counts, new_documents)
             term_counts, new_documents = Counter(), 0
+        if link:
+            changed = set(result.changed_ids)
+            report.duplicate_pairs += link_duplicates(store, [a for a in batch if a.id in changed])
         for stage in stages:
             stage(store, result.changed_ids)
         batch.clear()
@@ -148,7 +158,7 @@ def ingest_records(
             on_batch(report)
 
     settings = EnrichSettings(store.url) if enrich else None
-    work = partial(_prepare_chunk, settings=settings)
+    work = partial(_prepare_chunk, settings=settings, link=link)
     for prepared in ordered_map(work, chunked(items, CHUNK_SIZE), workers):
         term_counts.update(prepared.term_counts)
         new_documents += prepared.new_documents
@@ -176,6 +186,7 @@ def ingest_paths(
     batch_size: int = BATCH_SIZE,
     workers: int = 1,
     enrich: bool = True,
+    link: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Ingest dump files (JSON Lines, JSON, CSV; gzip or not) into ``store``."""
@@ -186,5 +197,6 @@ def ingest_paths(
             yield from read_dump(path)
 
     return ingest_records(
-        store, records(), stages=stages, batch_size=batch_size, workers=workers, enrich=enrich, on_batch=on_batch
+        store, records(), stages=stages, batch_size=batch_size, workers=workers, enrich=enrich, link=link,
+        on_batch=on_batch,
     )

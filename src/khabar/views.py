@@ -73,3 +73,15 @@ def articles_for_tag(store: Store, name: str, limit: int = 20, offset: int = 0) 
         "offset": offset,
         "articles": [summary(a) for a in store.articles_with_tag(key, limit, offset)],
     }
+
+
+def describe_duplicates(store: Store, article_id: str) -> dict:
+    """An article's near-duplicate group: the canonical article and every copy (empty when none)."""
+    _get(store, article_id)
+    group = store.duplicates_of(article_id)
+    return {
+        "id": article_id,
+        "canonical": group[0].id if group else article_id,
+        "rule": "earliest published, then longest text, then smallest id",
+        "members": [summary(a) for a in group],
+    }

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from khabar.link.duplicates import Member
 from khabar.model import Article, Tag
 from khabar.stats import CounterStats
 
@@ -104,6 +107,40 @@ class Store(ABC):
     @abstractmethod
     def stats(self) -> Stats:
         """Counts by outlet and by day."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """One write transaction; writes inside it commit or roll back together."""
+
+    @abstractmethod
+    def put_fingerprints(self, fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> None:
+        """Store (replace) MinHash signatures and LSH bands of articles."""
+
+    @abstractmethod
+    def fingerprint_candidates(
+        self, article_id: str, bands: Sequence[tuple[int, int]]
+    ) -> list[tuple[str, bytes, datetime | None]]:
+        """Other articles sharing an LSH band, with their signatures and publication times."""
+
+    @abstractmethod
+    def duplicate_groups(self, ids: Iterable[str]) -> dict[str, str]:
+        """The duplicate group (canonical id) of each id that is in one."""
+
+    @abstractmethod
+    def group_members(self, group_ids: Iterable[str]) -> set[str]:
+        """Every member of these duplicate groups."""
+
+    @abstractmethod
+    def members_info(self, ids: Iterable[str]) -> list[Member]:
+        """What the canonical rule needs of each article."""
+
+    @abstractmethod
+    def set_duplicate_groups(self, assignment: Mapping[str, str]) -> None:
+        """Put articles in duplicate groups (article id → canonical id)."""
+
+    @abstractmethod
+    def duplicates_of(self, article_id: str) -> list[Article]:
+        """The article's duplicate group, canonical first (empty when it has none)."""
 
     @abstractmethod
     def schema_version(self) -> int:

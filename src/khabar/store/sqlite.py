@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import orjson
 
 from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.errors import StoreError
+from khabar.link.duplicates import Member
 from khabar.model import Article, Tag
 from khabar.stats import CounterStats
 from khabar.store.base import Stats, Store, UpsertResult
@@ -93,6 +95,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
+        self._depth = 0
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"cannot create the store {self.path}: folder {self.path.parent} does not exist")
         try:
@@ -104,6 +107,27 @@ class SQLiteStore(Store):
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}. Is it a khabar SQLite file?") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT); nested uses join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
 
     def _migrate(self) -> None:
         """Apply the migrations this file has not seen, each in its own transaction."""
@@ -144,8 +168,7 @@ class SQLiteStore(Store):
         for article in articles:  # within a batch the last version of an id wins
             latest[article.id] = article
         now = isoformat_utc(datetime.now(UTC))
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             known = self._known_hashes(list(latest))
             rows = []
             for article in latest.values():
@@ -165,10 +188,6 @@ class SQLiteStore(Store):
             self.conn.executemany(_UPSERT, rows)
             changed = set(result.changed_ids)
             self._write_tags({a.id: a.tags for a in latest.values() if a.id in changed and a.tags is not None})
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
         result.unchanged += len(articles) - len(latest)
         return result
 
@@ -198,14 +217,9 @@ class SQLiteStore(Store):
 
     def set_tags(self, tags: dict[str, list[Tag]]) -> None:
         """Replace the tags of stored articles, in one transaction (ids not stored are passed over)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             stored = set(self._known_hashes(list(tags)))
             self._write_tags({i: ts for i, ts in tags.items() if i in stored})
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
 
     def get_tags(self, article_id: str) -> list[Tag]:
         """An article's tags, best first, each shown in its key's most used display form."""
@@ -242,17 +256,12 @@ class SQLiteStore(Store):
         """Add document frequencies (``counts``) of ``documents`` more documents, in one transaction."""
         if not documents:
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             self.conn.executemany(
                 "INSERT INTO term_stats (key, df) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET df = df + excluded.df",
                 counts.items(),
             )
             self.conn.execute("UPDATE corpus_stats SET value = value + ? WHERE name = 'documents'", (documents,))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
 
     def corpus_documents(self) -> int:
         """How many documents the corpus statistics count."""
@@ -264,15 +273,89 @@ class SQLiteStore(Store):
 
     def reset_term_stats(self) -> None:
         """Forget the corpus statistics (before rebuilding them)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute("DELETE FROM term_stats")
-        self.conn.execute("UPDATE corpus_stats SET value = 0 WHERE name = 'documents'")
-        self.conn.execute("COMMIT")
+        with self.transaction():
+            self.conn.execute("DELETE FROM term_stats")
+            self.conn.execute("UPDATE corpus_stats SET value = 0 WHERE name = 'documents'")
 
     def load_term_stats(self) -> CounterStats:
         """The corpus statistics, read into memory."""
         documents = self.corpus_documents()
         return CounterStats(documents, Counter(dict(self.conn.execute("SELECT key, df FROM term_stats"))))
+
+    # -- near-duplicates ---------------------------------------------------------
+
+    def _in(self, sql: str, ids: Sequence[str]) -> list[tuple]:
+        """Run ``sql`` (with one ``{marks}`` placeholder list) over ids in chunks of 500."""
+        rows: list[tuple] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows.extend(self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return rows
+
+    def put_fingerprints(self, fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> None:
+        """Store (replace) signatures and LSH bands of articles."""
+        with self.transaction():
+            ids = list(fingerprints)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"DELETE FROM lsh_bands WHERE article_id IN ({marks})", chunk)
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO fingerprints (article_id, signature) VALUES (?, ?)",
+                [(i, sig) for i, (sig, _) in fingerprints.items()],
+            )
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO lsh_bands (band, bucket, article_id) VALUES (?, ?, ?)",
+                [(band, bucket, i) for i, (_, bands) in fingerprints.items() for band, bucket in bands],
+            )
+
+    def fingerprint_candidates(
+        self, article_id: str, bands: Sequence[tuple[int, int]]
+    ) -> list[tuple[str, bytes, datetime | None]]:
+        """Other articles sharing an LSH band with these, with their signatures and publication times."""
+        where = " OR ".join("(b.band = ? AND b.bucket = ?)" for _ in bands)
+        params = [v for pair in bands for v in pair]
+        rows = self.conn.execute(
+            "SELECT f.article_id, f.signature, a.published FROM fingerprints f JOIN articles a ON a.id = f.article_id "
+            f"WHERE f.article_id IN (SELECT b.article_id FROM lsh_bands b WHERE {where}) AND f.article_id != ?",
+            [*params, article_id],
+        )
+        return [(i, sig, parse_datetime(p)) for i, sig, p in rows]
+
+    def duplicate_groups(self, ids: Iterable[str]) -> dict[str, str]:
+        """The duplicate group (canonical id) of each of these ids that is in one."""
+        return dict(self._in("SELECT article_id, group_id FROM duplicate_groups WHERE article_id IN ({marks})", list(ids)))
+
+    def group_members(self, group_ids: Iterable[str]) -> set[str]:
+        """Every member of these duplicate groups."""
+        rows = self._in("SELECT article_id FROM duplicate_groups WHERE group_id IN ({marks})", list(group_ids))
+        return {row[0] for row in rows}
+
+    def members_info(self, ids: Iterable[str]) -> list[Member]:
+        """Publication time and text length of articles, for choosing a group's canonical one."""
+        rows = self._in("SELECT id, published, length(text) FROM articles WHERE id IN ({marks})", list(ids))
+        return [Member(i, parse_datetime(p), n) for i, p, n in rows]
+
+    def set_duplicate_groups(self, assignment: Mapping[str, str]) -> None:
+        """Put articles in duplicate groups (article id → canonical id)."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO duplicate_groups (article_id, group_id) VALUES (?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET group_id = excluded.group_id",
+                assignment.items(),
+            )
+
+    def duplicates_of(self, article_id: str) -> list[Article]:
+        """The article's duplicate group, canonical first (empty when it has no duplicate)."""
+        row = self.conn.execute("SELECT group_id FROM duplicate_groups WHERE article_id = ?", (article_id,)).fetchone()
+        if not row:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN duplicate_groups d ON d.article_id = a.id "
+            "WHERE d.group_id = ? ORDER BY a.id = d.group_id DESC, a.published, a.id",
+            (row[0],),
+        ).fetchall()
+        return [_row_to_article(r) for r in rows]
 
     def _known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of the ids already stored."""

@@ -1,0 +1,1 @@
+"""Linking articles to each other: near-duplicates (related articles and stories follow)."""

@@ -1,0 +1,91 @@
+"""Near-duplicates: MinHash signatures, LSH candidates, groups with a canonical article."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import write_jsonl
+from typer.testing import CliRunner
+
+from khabar.cli import app
+from khabar.link.duplicates import THRESHOLD, fingerprint, similarity
+from khabar.pipeline import ingest_paths
+
+runner = CliRunner()
+
+
+def long_record(sample: list[dict]) -> dict:
+    return next(r for r in sample if len(r["content"].split()) > 200)
+
+
+def copy_of(record: dict, outlet: str, date: str, text: str | None = None) -> dict:
+    return {
+        "url": record["url"].rstrip("/") + f"/{outlet}",
+        "outlet": outlet,
+        "title": "عنوان آخر: " + record["title"],
+        "text": text if text is not None else record["content"],
+        "published": date,
+    }
+
+
+def test_signature_ignores_spelling_noise_and_separates_different_texts(saudinewsnet_sample):
+    a = long_record(saudinewsnet_sample)
+    noisy = a["content"].replace("ي", "ی").replace("ك", "ک") + "\n\nالمصدر: وكالة"
+    other = next(r for r in saudinewsnet_sample if len(r["content"].split()) > 200 and r["id"] != a["id"])
+    assert similarity(fingerprint(a["content"]), fingerprint(noisy)) >= 0.9
+    assert similarity(fingerprint(a["content"]), fingerprint(other["content"])) < THRESHOLD
+    assert fingerprint("خبر قصير جدا") is None
+
+
+def test_copies_form_one_group_with_the_earliest_as_canonical(tmp_path, store, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    paragraphs = [p for p in original["content"].split("\n") if p.strip()]
+    records = [
+        copy_of(original, "late-copy", "2015-07-22T12:00:00Z"),
+        copy_of(original, "wire", "2015-07-21T08:00:00Z"),
+        copy_of(original, "trimmed", "2015-07-21T09:00:00Z", "\n".join(paragraphs[:-1])),
+        copy_of(original, "weeks-later", "2015-08-30T09:00:00Z"),  # the same template weeks later: not a copy
+        {"url": "http://other.example/1", "outlet": "x", "title": "t", "published": "2015-07-21T08:00:00Z",
+         "text": next(r["content"] for r in saudinewsnet_sample if r["id"] != original["id"] and len(r["content"]) > 800)},
+    ]
+    report = ingest_paths(store, [str(write_jsonl(tmp_path / "d.jsonl", records))])
+    ids = {a.outlet: a.id for a in store.iter_articles()}
+    group = store.duplicates_of(ids["late-copy"])
+    assert [a.outlet for a in group][0] == "wire"  # the earliest published is canonical
+    assert {a.outlet for a in group} == {"wire", "late-copy", "trimmed"}
+    assert store.duplicates_of(ids["weeks-later"]) == [] and store.duplicates_of(ids["x"]) == []
+    assert report.duplicate_pairs >= 2
+
+
+def test_groups_merge_when_a_bridge_arrives_later(tmp_path, store, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    first = copy_of(original, "a", "2015-07-21T10:00:00Z")
+    ingest_paths(store, [str(write_jsonl(tmp_path / "1.jsonl", [first]))])
+    earlier = copy_of(original, "b", "2015-07-21T07:00:00Z")
+    ingest_paths(store, [str(write_jsonl(tmp_path / "2.jsonl", [earlier]))])
+    ids = {a.outlet: a.id for a in store.iter_articles()}
+    assert [a.outlet for a in store.duplicates_of(ids["a"])] == ["b", "a"]  # canonical moved to the earlier one
+
+
+def test_reingest_is_idempotent_for_groups(tmp_path, store, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    dump = write_jsonl(tmp_path / "d.jsonl", [copy_of(original, "a", "2015-07-21T10:00:00Z"),
+                                               copy_of(original, "b", "2015-07-21T11:00:00Z")])
+    ingest_paths(store, [str(dump)])
+    before = store.duplicate_groups([a.id for a in store.iter_articles()])
+    again = ingest_paths(store, [str(dump)])
+    assert again.duplicate_pairs == 0 and store.duplicate_groups(list(before)) == before
+
+
+def test_cli_dupes(tmp_path, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    db = str(tmp_path / "c.db")
+    dump = write_jsonl(tmp_path / "d.jsonl", [copy_of(original, "a", "2015-07-21T10:00:00Z"),
+                                               copy_of(original, "b", "2015-07-21T11:00:00Z")])
+    runner.invoke(app, ["ingest", str(dump), "--db", db])
+    exported = tmp_path / "e.jsonl"
+    runner.invoke(app, ["export", "--db", db, "--output", str(exported)])
+    some = json.loads(exported.read_text(encoding="utf-8").splitlines()[0])["id"]
+    group = json.loads(runner.invoke(app, ["dupes", some, "--db", db, "--json"]).stdout)
+    assert len(group["members"]) == 2 and group["canonical"] == group["members"][0]["id"]
+    assert runner.invoke(app, ["dupes", "--help"]).exit_code == 0
