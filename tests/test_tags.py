@@ -164,3 +164,17 @@ def test_cli_batch_mode_with_and_without_a_store(tmp_path, seed_page, saudinewsn
     out2 = tmp_path / "out2.jsonl"
     assert runner.invoke(app, ["tags", "--input", str(inp), "--output", str(out2), "--db", db]).exit_code == 0
     assert len(out2.read_text(encoding="utf-8").splitlines()) == len(docs)
+
+
+def test_named_entities_are_favoured():
+    from khabar.enrich.tags import Weights, candidates
+
+    text = ("ناقشت الحكومة خطة اقتصادية جديدة. وتضمنت خطة اقتصادية بنودا كثيرة. "
+            "واستقبل الرئيس محمد الحسن الوفد. وأكد الرئيس محمد الحسن دعمه. رحبت وزارة المالية. ثم وزارة المالية.")
+    found = candidates("", text)
+    assert found[phrase_key("محمد الحسن")].entity and found[phrase_key("وزارة المالية")].entity
+    assert not found[phrase_key("خطة اقتصادية")].entity
+    plain = [t.display for t in extract_tags("", text, weights=Weights(entity=1.0))]
+    favoured = [t.display for t in extract_tags("", text)]
+    assert plain.index("خطة اقتصادية") < plain.index("محمد الحسن")
+    assert favoured.index("محمد الحسن") < favoured.index("خطة اقتصادية")

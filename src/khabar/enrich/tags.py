@@ -48,6 +48,19 @@ BOILERPLATE = (
     "صحيفة", "جريدة", "وكالة الأنباء", "الصورة", "صورة", "فيديو", "بالصور", "بالفيديو", "عاجل",
 )
 
+# Words that announce a named entity (written for khabar, not taken from a gazetteer):
+# a title before a person's name (الرئيس محمد شياع السوداني), and the head noun of an
+# organisation (وزارة الخارجية العراقية) or a place (محافظة صلاح الدين).
+PERSON_TITLES = (
+    "الرئيس رئيس الوزير وزير الأمير أمير الملك ولي العهد الشيخ الدكتور د المهندس السيد السيدة الفنان الفنانة "
+    "اللاعب المدرب النائب السفير المتحدث العميد اللواء العقيد الفريق المستشار القاضي الإمام الكاتب الشاعر "
+    "المخرج الممثل الممثلة المطرب المطربة الزعيم المرشد البابا"
+)
+ENTITY_HEADS = (
+    "وزارة هيئة مجلس حركة تنظيم جامعة شركة منظمة بنك مصرف جمعية نادي منتخب حزب جبهة محكمة مؤسسة اتحاد "
+    "صندوق وكالة جيش مدينة محافظة منطقة ولاية إمارة جزيرة مطار ميناء مستشفى مسجد مهرجان"
+)
+
 # Section words that publishers put before a tag ("أخبار العراق": news of Iraq; "ملفات": files).
 _SECTION_WORDS = frozenset({"اخبار", "ملفات", "ملف", "تغطيه"})
 
@@ -59,15 +72,16 @@ _CLAUSE_BREAK = re.compile(r"[^\w\s\u0610-\u061a\u064b-\u065f\u0670]+|\n+")
 class Candidate:
     """A candidate phrase in one document: its key, size, counts, and where it first occurs."""
 
-    __slots__ = ("key", "size", "count", "first", "in_title", "inside_longer")
+    __slots__ = ("key", "size", "count", "first", "in_title", "inside_longer", "entity")
 
-    def __init__(self, key: str, count: int, first: int, in_title: bool) -> None:
+    def __init__(self, key: str, count: int, first: int, in_title: bool, entity: bool = False) -> None:
         self.key = key
         self.size = key.count(" ") + 1
         self.count = count
         self.first = first
         self.in_title = in_title
         self.inside_longer = 0
+        self.entity = entity  # looks like a person, organisation or place name
 
 
 def strip_article_proclitic(word: str) -> str:
@@ -132,6 +146,7 @@ class PhraseCounts:
     counts: dict[str, int]
     first: dict[str, int]
     title_keys: set[str]
+    entity_keys: set[str] = field(default_factory=set)
 
     def statistics_keys(self) -> frozenset[str]:
         """The keys this document adds to corpus statistics: every word, and the phrases it repeats or has in its title."""
@@ -146,6 +161,7 @@ def count_phrases(doc: Document) -> PhraseCounts:
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     title_keys: set[str] = set()
+    entity_keys: set[str] = set()
     position = 0
     for index, (_, stems, breaks) in enumerate(doc.clauses):
         length = len(stems)
@@ -155,6 +171,8 @@ def count_phrases(doc: Document) -> PhraseCounts:
             if key is None:
                 continue
             stop = start + MAX_WORDS if start + MAX_WORDS < length else length
+            after_title = start > 0 and stems[start - 1] in _TITLE_STEMS
+            headed = key in _HEAD_STEMS
             for end in range(start, stop):
                 if end > start:
                     nxt = stems[end]
@@ -169,8 +187,10 @@ def count_phrases(doc: Document) -> PhraseCounts:
                     counts[key] = seen + 1
                 if in_title:
                     title_keys.add(key)
+                if after_title or (headed and end > start):
+                    entity_keys.add(key)
         position += length
-    return PhraseCounts(counts, first, title_keys)
+    return PhraseCounts(counts, first, title_keys, entity_keys)
 
 
 def _candidates(
@@ -183,12 +203,19 @@ def _candidates(
     """
     title_keys = phrases.title_keys
     found = {
-        key: Candidate(key, count, phrases.first[key], key in title_keys)
+        key: Candidate(key, count, phrases.first[key], key in title_keys, key in phrases.entity_keys)
         for key, count in phrases.counts.items()
-        if count >= min_count and (count >= MIN_PHRASE_COUNT or " " not in key) or key in title_keys or key in keep
+        if (count >= min_count and (count >= MIN_PHRASE_COUNT or " " not in key) or key in title_keys or key in keep)
+        and not _titled_name(key, phrases.entity_keys)
     }
     _count_nesting(found)
     return found
+
+
+def _titled_name(key: str, entity_keys: set[str]) -> bool:
+    """A title followed by a name (الرئيس محمد الحسن): the name alone is the tag."""
+    head, _, rest = key.partition(" ")
+    return bool(rest) and head in _TITLE_STEMS and rest in entity_keys
 
 
 def surface_forms(doc: Document, keys: Iterable[str]) -> dict[str, Counter[str]]:
@@ -222,6 +249,8 @@ def _count_nesting(found: dict[str, Candidate]) -> None:
                     inner.inside_longer = max(inner.inside_longer, candidate.count)
 
 
+_TITLE_STEMS = frozenset(filter(None, (_phrase_stem(w) for w in PERSON_TITLES.split())))
+_HEAD_STEMS = frozenset(filter(None, (_phrase_stem(w) for w in ENTITY_HEADS.split())))
 _BOILERPLATE_KEYS = frozenset(" ".join(stem(t) for t in tokenize(display_form(p))) for p in BOILERPLATE)
 
 
@@ -239,6 +268,7 @@ class Weights:
     length_power: float = 0.5  # a phrase of n words is boosted by n ** length_power
     position_scale: float = 50.0  # words after which the first-position bonus has halved
     default_idf: float = 1.0  # specificity when there are no statistics
+    entity: float = 1.5  # boost of a candidate that looks like a name (after a title, or with an entity head noun)
 
 
 WEIGHTS = Weights()
@@ -273,7 +303,7 @@ def score_candidates(
             continue
         frequency = max(own, 1) ** weights.tf_power + (weights.title if in_title else 0)
         position = 1 + 1 / (1 + candidate.first / weights.position_scale)
-        length = candidate.size**weights.length_power
+        length = candidate.size**weights.length_power * (weights.entity if candidate.entity else 1.0)
         scored.append((frequency * _idf(candidate.key, candidate.size, stats, weights) * length * position, candidate))
     scored.sort(key=lambda item: (-item[0], item[1].key))
     return scored
