@@ -46,6 +46,15 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _query(db: str | None, fn, *args):  # noqa: ANN001, ANN202 - any library read function
+    """Open the store, return ``fn(store, *args)``, and turn a khabar error into a clear exit."""
+    try:
+        with open_store(db) as store:
+            return fn(store, *args)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+
+
 def _fail(exc: KhabarError) -> typer.Exit:
     """Show a khabar error as one clear line and exit with code 2."""
     err.print(f"[red]error:[/red] {exc}")
@@ -135,11 +144,7 @@ def ingest(
 @app.command()
 def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Count stored articles: in total, by outlet and by day of publication (UTC)."""
-    try:
-        with open_store(db) as store:
-            result = store.stats()
-    except KhabarError as exc:
-        raise _fail(exc) from exc
+    result = _query(db, lambda store: store.stats())
     if as_json:
         _print_json(result.to_dict())
         return
@@ -161,11 +166,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one article with its normalized forms (display form, match key, stems)."""
-    try:
-        with open_store(db) as store:
-            described = describe_article(store, article_id)
-    except KhabarError as exc:
-        raise _fail(exc) from exc
+    described = _query(db, describe_article, article_id)
     if as_json:
         _print_json(described)
         return
@@ -208,10 +209,9 @@ def tags(
             return
         if article_id is None:
             raise KhabarError("give an article ID, or --input FILE --output FILE for batch mode")
-        with open_store(db) as store:
-            described = describe_tags(store, article_id)
     except KhabarError as exc:
         raise _fail(exc) from exc
+    described = _query(db, describe_tags, article_id)
     if as_json:
         _print_json(described)
         return
@@ -232,11 +232,7 @@ def tag(
     as_json: JsonOption = False,
 ) -> None:
     """List the articles that carry a tag, newest first."""
-    try:
-        with open_store(db) as store:
-            page = articles_for_tag(store, name, limit, offset)
-    except KhabarError as exc:
-        raise _fail(exc) from exc
+    page = _query(db, articles_for_tag, name, limit, offset)
     if as_json:
         _print_json(page)
         return
@@ -270,11 +266,7 @@ def dupes(
     as_json: JsonOption = False,
 ) -> None:
     """Show an article's near-duplicates (the same text republished), canonical first."""
-    try:
-        with open_store(db) as store:
-            group = describe_duplicates(store, article_id)
-    except KhabarError as exc:
-        raise _fail(exc) from exc
+    group = _query(db, describe_duplicates, article_id)
     if as_json:
         _print_json(group)
         return
