@@ -23,7 +23,8 @@ from khabar.enrich.batch import tag_file
 from khabar.ingest.dumps import export_articles
 from khabar.parallel import default_workers
 from khabar.pipeline import IngestReport, ingest_paths
-from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_tags
+from khabar.link.pairs import score_pairs_file
+from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_related, describe_tags
 from khabar.store import open_store, resolve_db_url
 
 app = typer.Typer(
@@ -276,6 +277,48 @@ def dupes(
     for member in group["members"]:
         mark = "canonical" if member["id"] == group["canonical"] else "copy     "
         out.print(f"  {mark} {member['published'] or '—':<21} {member['id']}  {member['outlet']}: {member['title']}")
+
+
+@app.command()
+def related(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="A stored article's id.")],
+    k: Annotated[int, typer.Option("-k", help="How many similar articles.", min=1, max=50)] = 10,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show an article's "read also" (إقرأ أيضاً) and similar articles (مقالات مشابهة)."""
+    found = _query(db, describe_related, article_id, k)
+    if as_json:
+        _print_json(found)
+        return
+    if found["read_also"]:
+        item = found["read_also"]
+        out.print(f"إقرأ أيضاً (read also): {item['outlet']}: {item['title']}  [dim]{item['id']} {item['score']:.2f}[/dim]")
+    out.print("مقالات مشابهة (similar articles):")
+    for item in found["similar"]:
+        out.print(f"  {item['outlet']}: {item['title']}  [dim]{item['id']} {item['score']:.2f}[/dim]")
+
+
+@app.command()
+def pairs(
+    articles: Annotated[Path, typer.Option("--articles", help="JSON Lines of {id, title, text, published?, source?}.")],
+    pairs_file: Annotated[Path, typer.Option("--pairs", help="JSON Lines of {id1, id2}.")],
+    output: Annotated[Path, typer.Option("--output", help="Where to write {id1, id2, similarity, same_story, duplicate}.")],
+    db: DbOption = None,
+) -> None:
+    """Compare pairs of articles: similarity 0..1, same story, duplicate."""
+    try:
+        stats = None
+        if db or os.environ.get("KHABAR_DB"):
+            with open_store(db) as store:
+                stats = store.load_term_stats()
+        with output.open("w", encoding="utf-8") as handle:
+            report = score_pairs_file(articles, pairs_file, handle, stats)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    err.print(f"scored {report.scored:,} pairs, skipped {len(report.skipped):,}")
+    for line in report.skipped[:10]:
+        err.print(f"  {line}")
 
 
 @app.command()

@@ -57,6 +57,7 @@ class Article:
     publisher_tags: list[str] = field(default_factory=list)
     tags: list[Tag] | None = None  # khabar's own keyword tags; None when not computed
     fingerprint: bytes | None = None  # MinHash signature of the body, for near-duplicates (not exported)
+    vector: dict[str, float] | None = None  # weighted stems, for related articles (not exported)
 
     @classmethod
     def create(

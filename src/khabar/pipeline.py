@@ -20,6 +20,7 @@ from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker
 from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.link.duplicates import fingerprint, link_duplicates
+from khabar.link.similarity import term_vector
 from khabar.model import Article
 from khabar.parallel import chunked, default_workers, ordered_map
 from khabar.store import Store
@@ -103,6 +104,7 @@ def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | Non
             keys[article.id] = enrich_article(article, stats, settings.k)
         if link:
             article.fingerprint = fingerprint(article.text)
+            article.vector = term_vector(article.title, article.text, stats)
         done.append(article)
     counts: Counter[str] = Counter()
     new = 0
@@ -150,6 +152,7 @@ def ingest_records(
             term_counts, new_documents = Counter(), 0
         if link:
             changed = set(result.changed_ids)
+            store.put_term_vectors({a.id: a.vector for a in batch if a.id in changed and a.vector is not None})
             report.duplicate_pairs += link_duplicates(store, [a for a in batch if a.id in changed])
         for stage in stages:
             stage(store, result.changed_ids)

@@ -85,3 +85,15 @@ def describe_duplicates(store: Store, article_id: str) -> dict:
         "rule": "earliest published, then longest text, then smallest id",
         "members": [summary(a) for a in group],
     }
+
+
+def describe_related(store: Store, article_id: str, k: int = 10) -> dict:
+    """The read-also article (إقرأ أيضاً) and the similar articles (مقالات مشابهة) of an article."""
+    from khabar.link.related import related
+
+    found = related(store, article_id, k)
+    return {
+        "id": article_id,
+        "read_also": summary(found.read_also.article) | {"score": found.read_also.score} if found.read_also else None,
+        "similar": [summary(r.article) | {"score": r.score} for r in found.similar],
+    }

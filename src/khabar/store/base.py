@@ -143,6 +143,26 @@ class Store(ABC):
         """The article's duplicate group, canonical first (empty when it has none)."""
 
     @abstractmethod
+    def put_term_vectors(self, vectors: Mapping[str, Mapping[str, float]]) -> None:
+        """Store (replace) articles' term vectors."""
+
+    @abstractmethod
+    def term_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Stored term vectors of these articles."""
+
+    @abstractmethod
+    def nearest_by_terms(self, vector: Mapping[str, float], limit: int, exclude: str) -> list[tuple[str, float]]:
+        """Articles with the largest dot product with a term vector."""
+
+    @abstractmethod
+    def articles_by_ids(self, ids: Sequence[str]) -> dict[str, Article]:
+        """Stored articles by id (without tags)."""
+
+    @abstractmethod
+    def tags_of(self, ids: Sequence[str]) -> dict[str, set[str]]:
+        """Tag keys of these articles."""
+
+    @abstractmethod
     def schema_version(self) -> int:
         """The number of the last migration applied."""
 

@@ -357,6 +357,55 @@ class SQLiteStore(Store):
         ).fetchall()
         return [_row_to_article(r) for r in rows]
 
+    # -- term vectors (related articles) -----------------------------------------
+
+    def put_term_vectors(self, vectors: Mapping[str, Mapping[str, float]]) -> None:
+        """Store (replace) articles' term vectors."""
+        with self.transaction():
+            ids = list(vectors)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                self.conn.execute(f"DELETE FROM article_terms WHERE article_id IN ({','.join('?' * len(chunk))})", chunk)
+            self.conn.executemany(
+                "INSERT INTO article_terms (article_id, term, weight) VALUES (?, ?, ?)",
+                [(i, term, w) for i, vector in vectors.items() for term, w in vector.items()],
+            )
+
+    def term_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Stored term vectors of these articles."""
+        vectors: dict[str, dict[str, float]] = {i: {} for i in ids}
+        for article_id, term, weight in self._in(
+            "SELECT article_id, term, weight FROM article_terms WHERE article_id IN ({marks})", list(ids)
+        ):
+            vectors[article_id][term] = weight
+        return vectors
+
+    def nearest_by_terms(self, vector: Mapping[str, float], limit: int, exclude: str) -> list[tuple[str, float]]:
+        """Articles with the largest dot product with a term vector (an inverted-index search)."""
+        if not vector:
+            return []
+        values = ",".join("(?, ?)" for _ in vector)
+        params = [v for item in vector.items() for v in item]
+        return list(
+            self.conn.execute(
+                f"WITH q(term, w) AS (VALUES {values}) "
+                "SELECT t.article_id, SUM(t.weight * q.w) AS dot FROM q JOIN article_terms t ON t.term = q.term "
+                "WHERE t.article_id != ? GROUP BY t.article_id ORDER BY dot DESC LIMIT ?",
+                [*params, exclude, limit],
+            )
+        )
+
+    def articles_by_ids(self, ids: Sequence[str]) -> dict[str, Article]:
+        """Stored articles by id (without tags)."""
+        return {row[0]: _row_to_article(row) for row in self._in(f"SELECT {_COLUMNS} FROM articles WHERE id IN ({{marks}})", list(ids))}
+
+    def tags_of(self, ids: Sequence[str]) -> dict[str, set[str]]:
+        """Tag keys of these articles."""
+        keys: dict[str, set[str]] = {i: set() for i in ids}
+        for article_id, key in self._in("SELECT article_id, key FROM article_tags WHERE article_id IN ({marks})", list(ids)):
+            keys[article_id].add(key)
+        return keys
+
     def _known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of the ids already stored."""
         found: dict[str, str] = {}

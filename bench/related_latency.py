@@ -1,0 +1,46 @@
+"""Latency of "related articles" on a store of the SaudiNewsNet dump, and the index's size.
+
+    python bench/related_latency.py --db PATH [--queries N]
+
+The store is one built by ``khabar ingest`` of the 31,030-record dump. Each
+query is the full ``khabar.link.related.related`` call (candidates from the
+inverted index, scoring, one per duplicate group, diversity, read-also).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from khabar.link.related import related
+from khabar.store import open_store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--queries", type=int, default=500)
+    args = parser.parse_args()
+    with open_store(args.db) as store:
+        ids = [a.id for a in store.iter_articles()]
+        rows = store.conn.execute("SELECT COUNT(*) FROM article_terms").fetchone()[0]
+        pages = store.conn.execute(
+            "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('article_terms', 'article_terms_term')"
+        ).fetchone()[0]
+        sample = random.Random(7).sample(ids, min(args.queries, len(ids)))
+        for article_id in sample[:20]:  # warm the page cache
+            related(store, article_id)
+        times = []
+        for article_id in sample:
+            started = time.perf_counter()
+            related(store, article_id)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    print(f"{len(ids):,} articles; term index {rows:,} rows, {pages / 2**20:.1f} MB on disk")
+    print(f"related(): p50 {times[len(times) // 2]:.1f} ms, p99 {times[int(len(times) * 0.99) - 1]:.1f} ms "
+          f"over {len(times)} queries (target p50 < 10 ms, p99 < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Pair similarity on SemEval-2022 Task 8 Arabic dev pairs, side by side with TF-IDF cosine.
+
+Each text is given as an article; ``khabar pairs`` (the real CLI) scores the
+101 pairs. Reported: Pearson correlation of ``similarity`` with minus
+``Overall`` (1 = same story … 4 = unrelated), and the ROC AUC of
+``similarity`` and of ``same_story`` for Overall ≤ 2 (positive) against
+Overall ≥ 3. The baseline a user would pick first: scikit-learn's TF-IDF over
+the words of the raw texts, fitted on the 202 texts, cosine.
+
+These pairs are for development only; nothing was fitted to single pairs.
+
+    python bench/similarity_quality.py [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PAIRS = ROOT.parent / "shared" / "data" / "semeval-dev" / "pairs.jsonl"
+
+
+def auc(scores: list[float], positive: list[bool]) -> float:
+    """Area under the ROC curve (probability a positive outscores a negative; ties count half)."""
+    pos = [s for s, p in zip(scores, positive) if p]
+    neg = [s for s, p in zip(scores, positive) if not p]
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="take statistics from this store instead of the pairs' own texts")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()]
+    gold = np.array([-r["Overall"] for r in rows])
+    positive = [r["Overall"] <= 2 for r in rows]
+    kept = [(r, p) for r, p in zip(rows, positive) if r["Overall"] <= 2 or r["Overall"] >= 3]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        articles, pairs, out = Path(tmp) / "a.jsonl", Path(tmp) / "p.jsonl", Path(tmp) / "o.jsonl"
+        with articles.open("w", encoding="utf-8") as a, pairs.open("w", encoding="utf-8") as p:
+            for r in rows:
+                for side in ("1", "2"):
+                    a.write(json.dumps({"id": f"{r['pair_id']}-{side}", "title": "", "text": r["text" + side]}, ensure_ascii=False) + "\n")
+                p.write(json.dumps({"id1": f"{r['pair_id']}-1", "id2": f"{r['pair_id']}-2"}) + "\n")
+        command = [sys.executable, "-m", "khabar", "pairs", "--articles", str(articles), "--pairs", str(pairs), "--output", str(out)]
+        subprocess.run(command + (["--db", args.db] if args.db else []), check=True)
+        scored = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [r["text1"] for r in rows] + [r["text2"] for r in rows]
+    matrix = TfidfVectorizer().fit_transform(texts)
+    baseline = [float((matrix[i] @ matrix[i + len(rows)].T).toarray()[0, 0]) for i in range(len(rows))]
+    ours = [s["similarity"] for s in scored]
+    story = [1.0 if s["same_story"] else 0.0 for s in scored]
+
+    def pearson(x: list[float]) -> float:
+        return float(np.corrcoef(np.array(x), gold)[0, 1])
+
+    print(f"SemEval-2022 Task 8 ar-ar dev: {len(rows)} pairs, {sum(positive)} with Overall ≤ 2")
+    print(f"{'system':<34}{'Pearson':>9}{'AUC sim':>9}{'AUC same_story':>16}")
+    print(f"{'khabar pairs':<34}{pearson(ours):>9.3f}{auc(ours, positive):>9.3f}{auc(story, positive):>16.3f}")
+    print(f"{'TF-IDF cosine (words, sklearn)':<34}{pearson(baseline):>9.3f}{auc(baseline, positive):>9.3f}{'—':>16}")
+
+
+if __name__ == "__main__":
+    main()
