@@ -24,7 +24,7 @@ from khabar.ingest.dumps import export_articles
 from khabar.parallel import default_workers
 from khabar.pipeline import IngestReport, ingest_paths
 from khabar.link.pairs import score_pairs_file
-from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_related, describe_tags
+from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_related, describe_story, describe_tags
 from khabar.store import open_store, resolve_db_url
 
 app = typer.Typer(
@@ -297,6 +297,22 @@ def related(
     out.print("مقالات مشابهة (similar articles):")
     for item in found["similar"]:
         out.print(f"  {item['outlet']}: {item['title']}  [dim]{item['id']} {item['score']:.2f}[/dim]")
+
+
+@app.command()
+def story(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="A stored article's id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the story an article belongs to: its outlets and the timeline of coverage."""
+    found = _query(db, describe_story, article_id)
+    if as_json:
+        _print_json(found)
+        return
+    out.print(f"[bold]{found['title']}[/bold] — {found['articles']} articles from {len(found['outlets'])} outlets")
+    for item in found["timeline"]:
+        out.print(f"  {item['published'] or '—':<21} {item['outlet']}: {item['title']}  [dim]{item['id']}[/dim]")
 
 
 @app.command()

@@ -21,6 +21,7 @@ from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.link.duplicates import fingerprint, link_duplicates
 from khabar.link.similarity import term_vector
+from khabar.link.stories import StoryLinker
 from khabar.model import Article
 from khabar.parallel import chunked, default_workers, ordered_map
 from khabar.store import Store
@@ -140,6 +141,7 @@ def ingest_records(
     batch: list[Article] = []
     term_counts: Counter[str] = Counter()
     new_documents = 0
+    stories: StoryLinker | None = None
 
     def flush() -> None:
         nonlocal term_counts, new_documents
@@ -154,6 +156,11 @@ def ingest_records(
             changed = set(result.changed_ids)
             store.put_term_vectors({a.id: a.vector for a in batch if a.id in changed and a.vector is not None})
             report.duplicate_pairs += link_duplicates(store, [a for a in batch if a.id in changed])
+            nonlocal stories
+            if stories is None:
+                dated = [a.published for a in batch if a.published is not None]
+                stories = StoryLinker(store, since=min(dated) if dated else None)
+            stories.place([a for a in batch if a.id in changed])
         for stage in stages:
             stage(store, result.changed_ids)
         batch.clear()

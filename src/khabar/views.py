@@ -97,3 +97,24 @@ def describe_related(store: Store, article_id: str, k: int = 10) -> dict:
         "read_also": summary(found.read_also.article) | {"score": found.read_also.score} if found.read_also else None,
         "similar": [summary(r.article) | {"score": r.score} for r in found.similar],
     }
+
+
+def describe_story(store: Store, article_id: str) -> dict:
+    """The story an article belongs to: its title, outlets and timeline of coverage, oldest first."""
+    _get(store, article_id)
+    story_id = store.stories_of([article_id]).get(article_id)
+    if story_id is None:
+        raise NotFound(f"article {article_id!r} has no story yet; stories are made at ingest")
+    timeline = store.story_articles(story_id)
+    outlets: dict[str, int] = {}
+    for article in timeline:
+        outlets[article.outlet] = outlets.get(article.outlet, 0) + 1
+    return {
+        "story": story_id,
+        "title": timeline[0].title if timeline else "",
+        "articles": len(timeline),
+        "outlets": outlets,
+        "first_published": summary(timeline[0])["published"] if timeline else None,
+        "last_published": summary(timeline[-1])["published"] if timeline else None,
+        "timeline": [summary(a) for a in timeline],
+    }

@@ -74,10 +74,10 @@ def days_apart(a: datetime | None, b: datetime | None) -> float:
     return abs((a - b).total_seconds()) / 86400
 
 
-def same_story(score: float, a: datetime | None, b: datetime | None) -> bool:
-    """Whether two articles tell one story: alike enough, asking more the further apart in time they are."""
+def same_story(score: float, a: datetime | None, b: datetime | None, base: float = SAME_STORY) -> bool:
+    """Whether two articles tell one story: alike enough (``base``), asking more the further apart in time they are."""
     extra_days = max(0.0, days_apart(a, b) - STORY_DAYS)
-    return score >= SAME_STORY + STORY_DECAY * extra_days
+    return score >= base + STORY_DECAY * extra_days
 
 
 @dataclass(frozen=True)

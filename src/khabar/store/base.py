@@ -163,6 +163,24 @@ class Store(ABC):
         """Tag keys of these articles."""
 
     @abstractmethod
+    def stories_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The story of each of these articles that has one."""
+
+    @abstractmethod
+    def assign_stories(self, assignment: Mapping[str, str]) -> None:
+        """Put articles in stories; an article already placed keeps its story."""
+
+    @abstractmethod
+    def recent_story_vectors(
+        self, days: float, since: datetime | None = None
+    ) -> list[tuple[str, datetime | None, str, dict[str, float]]]:
+        """Placed articles published after ``since`` minus ``days``, with their term vectors."""
+
+    @abstractmethod
+    def story_articles(self, story_id: str) -> list[Article]:
+        """A story's articles, oldest first."""
+
+    @abstractmethod
     def schema_version(self) -> int:
         """The number of the last migration applied."""
 

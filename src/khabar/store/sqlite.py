@@ -6,7 +6,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -405,6 +405,49 @@ class SQLiteStore(Store):
         for article_id, key in self._in("SELECT article_id, key FROM article_tags WHERE article_id IN ({marks})", list(ids)):
             keys[article_id].add(key)
         return keys
+
+    # -- stories ------------------------------------------------------------------
+
+    def stories_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The story of each of these articles that has one."""
+        return dict(self._in("SELECT article_id, story_id FROM story_members WHERE article_id IN ({marks})", list(ids)))
+
+    def assign_stories(self, assignment: Mapping[str, str]) -> None:
+        """Put articles in stories (article id → story id); an article already placed keeps its story."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO story_members (article_id, story_id) VALUES (?, ?)", assignment.items()
+            )
+
+    def recent_story_vectors(
+        self, days: float, since: datetime | None = None
+    ) -> list[tuple[str, datetime | None, str, dict[str, float]]]:
+        """Articles placed in stories and published after ``since`` minus ``days`` (default: within
+        ``days`` of the newest placed article), with their term vectors."""
+        if since is None:
+            newest = self.conn.execute(
+                "SELECT MAX(a.published) FROM articles a JOIN story_members m ON m.article_id = a.id"
+            ).fetchone()[0]
+            if newest is None:
+                return []
+            since = parse_datetime(newest)
+        since = isoformat_utc(since - timedelta(days=days))  # type: ignore[operator,assignment]
+        rows = self.conn.execute(
+            "SELECT a.id, a.published, m.story_id FROM articles a JOIN story_members m ON m.article_id = a.id "
+            "WHERE a.published >= ? ORDER BY a.published",
+            (since,),
+        ).fetchall()
+        vectors = self.term_vectors([r[0] for r in rows])
+        return [(i, parse_datetime(p), story, vectors[i]) for i, p, story in rows]
+
+    def story_articles(self, story_id: str) -> list[Article]:
+        """A story's articles, oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN story_members m ON m.article_id = a.id "
+            "WHERE m.story_id = ? ORDER BY a.published, a.id",
+            (story_id,),
+        ).fetchall()
+        return [_row_to_article(r) for r in rows]
 
     def _known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of the ids already stored."""

@@ -1,0 +1,131 @@
+"""Stories: one event followed across outlets and days, as a timeline.
+
+Streaming clustering in the spirit of Miranda et al. (2018): each arriving
+article is compared with the recent articles that already have a story (their
+TF-IDF term vectors, kept in a sparse matrix for a ``WINDOW_DAYS`` window),
+and joins the story of the most similar one when
+:func:`khabar.link.similarity.same_story` says so — a similarity that must
+grow the further apart in time the two were published. Otherwise it starts a
+new story. A near-duplicate joins its canonical article's story.
+
+It is incremental (each article is placed once, when it arrives; nothing is
+re-clustered) and stable (a story's id is the id of the article that started
+it, and an article never changes story).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from scipy import sparse
+
+from khabar.link.similarity import same_story
+from khabar.model import Article
+from khabar.store import Store
+
+WINDOW_DAYS = 14  # an article further apart than this from every story member starts a new story
+JOIN = 0.65  # term cosine with a story member at or above which an article may join that story
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class StoryLinker:
+    """Places articles into stories as they are stored; one per ingest run."""
+
+    def __init__(self, store: Store, since: datetime | None = None) -> None:
+        """Start with the placed articles published since ``since`` (default: the last window)."""
+        self.store = store
+        self.vocabulary: dict[str, int] = {}
+        self.ids: list[str] = []
+        self.published: list[datetime | None] = []
+        self.stories: list[str] = []
+        self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
+        for article_id, published, story_id, vector in store.recent_story_vectors(WINDOW_DAYS, since):
+            self._append([article_id], [published], [story_id], [vector])
+
+    def _rows(self, vectors: Sequence[dict[str, float]]) -> sparse.csr_matrix:
+        """Vectors as sparse rows over the linker's growing vocabulary."""
+        data, indices, indptr = [], [], [0]
+        for vector in vectors:
+            for term, weight in vector.items():
+                indices.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
+                data.append(weight)
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+            shape=(len(vectors), max(len(self.vocabulary), 1)),
+        )
+
+    def _append(self, ids, published, stories, vectors) -> None:  # noqa: ANN001
+        """Add placed articles to the window."""
+        rows = self._rows(vectors)
+        width = max(len(self.vocabulary), 1)
+        old = self.matrix
+        old.resize((old.shape[0], width))
+        self.matrix = sparse.vstack([old, rows], format="csr") if old.shape[0] else rows
+        self.ids.extend(ids)
+        self.published.extend(published)
+        self.stories.extend(stories)
+
+    def place(self, articles: Sequence[Article]) -> dict[str, str]:
+        """Give each new article (with a term vector) a story; return article id → story id."""
+        articles = sorted(
+            (a for a in articles if a.vector is not None),
+            key=lambda a: (a.published is None, a.published or _EPOCH, a.id),
+        )
+        if not articles:
+            return {}
+        known = self.store.stories_of([a.id for a in articles])
+        canonical = self.store.duplicate_groups([a.id for a in articles])
+        canonical_stories = self.store.stories_of(list(set(canonical.values())))
+        batch = self._rows([a.vector or {} for a in articles])
+        width = max(len(self.vocabulary), 1)
+        self.matrix.resize((self.matrix.shape[0], width))
+        batch.resize((batch.shape[0], width))
+        against_window = (batch @ self.matrix.T).tocsr() if self.matrix.shape[0] else None
+        within_batch = (batch @ batch.T).tocsr()
+        assigned: dict[str, str] = {}
+        for row, article in enumerate(articles):
+            story = known.get(article.id) or canonical_stories.get(canonical.get(article.id, ""))
+            story = story or assigned.get(canonical.get(article.id, ""))
+            if story is None:
+                story = self._best_story(row, article, articles, assigned, against_window, within_batch)
+            assigned[article.id] = story or article.id
+        self.store.assign_stories({i: s for i, s in assigned.items() if i not in known})
+        self._append(
+            [a.id for a in articles], [a.published for a in articles], [assigned[a.id] for a in articles],
+            [a.vector or {} for a in articles],
+        )
+        self._evict()
+        return assigned
+
+    def _best_story(self, row, article, articles, assigned, against_window, within_batch) -> str | None:  # noqa: ANN001
+        """The story of the most similar placed article that tells the same story, if any."""
+        best: tuple[float, str] | None = None
+        if against_window is not None:
+            line = against_window.getrow(row)
+            for col, score in zip(line.indices, line.data):
+                if score >= JOIN and same_story(float(score), article.published, self.published[col], JOIN):
+                    if best is None or score > best[0]:
+                        best = (float(score), self.stories[col])
+        line = within_batch.getrow(row)
+        for col, score in zip(line.indices, line.data):
+            if col < row and score >= JOIN and same_story(float(score), article.published, articles[col].published, JOIN):
+                if best is None or score > best[0]:
+                    best = (float(score), assigned[articles[col].id])
+        return best[1] if best else None
+
+    def _evict(self) -> None:
+        """Drop articles older than the window from the newest one (when a tenth of the window is stale)."""
+        dated = [p for p in self.published if p is not None]
+        if not dated:
+            return
+        horizon = max(dated) - timedelta(days=WINDOW_DAYS)
+        keep = [n for n, p in enumerate(self.published) if p is None or p >= horizon]
+        if len(keep) > 0.9 * len(self.published):
+            return
+        self.matrix = self.matrix[keep]
+        self.ids = [self.ids[n] for n in keep]
+        self.published = [self.published[n] for n in keep]
+        self.stories = [self.stories[n] for n in keep]
