@@ -24,7 +24,7 @@ from khabar.ingest.dumps import export_articles
 from khabar.parallel import default_workers
 from khabar.pipeline import IngestReport, ingest_paths
 from khabar.link.pairs import score_pairs_file
-from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_related, describe_story, describe_tags
+from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_related, describe_story, describe_tags, search_page
 from khabar.store import open_store, resolve_db_url
 
 app = typer.Typer(
@@ -313,6 +313,31 @@ def story(
     out.print(f"[bold]{found['title']}[/bold] — {found['articles']} articles from {len(found['outlets'])} outlets")
     for item in found["timeline"]:
         out.print(f"  {item['published'] or '—':<21} {item['outlet']}: {item['title']}  [dim]{item['id']}[/dim]")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words in any spelling; "quoted phrases" match exactly.')],
+    outlet: Annotated[Optional[str], typer.Option("--outlet", help="Only this outlet.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Published at or after (ISO 8601).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Published before (ISO 8601).")] = None,
+    tag: Annotated[Optional[str], typer.Option("--tag", help="Only articles with this tag.")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="relevance or date.")] = "relevance",
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100)] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search articles across spellings and word forms (BM25, title boost, recency; duplicates collapsed)."""
+    page = _query(db, search_page, query, outlet, since, until, tag, sort, limit, offset)
+    if as_json:
+        _print_json(page)
+        return
+    out.print(f"{page['total']:,} results for {query}")
+    for item in page["results"]:
+        copies = f" (+{item['duplicates']} copies)" if item["duplicates"] else ""
+        out.print(f"[bold]{item['title']}[/bold] — {item['outlet']} {item['published'] or ''}{copies}  [dim]{item['id']}[/dim]")
+        out.print(f"  {item['snippet']}")
 
 
 @app.command()

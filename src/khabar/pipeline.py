@@ -23,6 +23,7 @@ from khabar.link.duplicates import fingerprint, link_duplicates
 from khabar.link.similarity import term_vector
 from khabar.link.stories import StoryLinker
 from khabar.model import Article
+from khabar.search import index_fields
 from khabar.parallel import chunked, default_workers, ordered_map
 from khabar.store import Store
 
@@ -101,6 +102,7 @@ def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | Non
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
+        article.search_fields = index_fields(article)
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k)
         if link:

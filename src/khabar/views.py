@@ -118,3 +118,31 @@ def describe_story(store: Store, article_id: str) -> dict:
         "last_published": summary(timeline[-1])["published"] if timeline else None,
         "timeline": [summary(a) for a in timeline],
     }
+
+
+def search_page(
+    store: Store,
+    query: str,
+    outlet: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    tag: str | None = None,
+    sort: str = "relevance",
+    limit: int = 10,
+    offset: int = 0,
+) -> dict:
+    """One page of search results, with snippets, as a dict."""
+    from khabar.dates import parse_datetime
+    from khabar.search import SearchFilters, search
+
+    tag_key = phrase_key(tag) if tag else None
+    if tag and tag_key is None:
+        raise NotFound(f"{tag!r} cannot be a tag (it is empty or holds a stopword)")
+    filters = SearchFilters(outlet=outlet, since=parse_datetime(since), until=parse_datetime(until), tag_key=tag_key)
+    results = search(store, query, filters, sort, limit, offset)
+    return {
+        "query": query,
+        "total": results.total,
+        "offset": offset,
+        "results": [summary(h.article) | {"score": h.score, "snippet": h.snippet, "duplicates": h.duplicates} for h in results.hits],
+    }

@@ -117,13 +117,12 @@ def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
     articles = [a for a in articles if a.fingerprint]
     if not articles:
         return 0
+    banded = {a.id: bands(a.fingerprint) for a in articles}  # type: ignore[arg-type]
     with store.transaction():
-        store.put_fingerprints({a.id: (a.fingerprint, bands(a.fingerprint)) for a in articles})  # type: ignore[arg-type]
+        store.put_fingerprints({a.id: (a.fingerprint, banded[a.id]) for a in articles})  # type: ignore[misc]
         pairs = []
         for article in articles:
-            for other, other_signature, other_published in store.fingerprint_candidates(
-                article.id, bands(article.fingerprint)  # type: ignore[arg-type]
-            ):
+            for other, other_signature, other_published in store.fingerprint_candidates(article.id, banded[article.id]):
                 if similarity(article.fingerprint, other_signature) >= THRESHOLD and _close_in_time(  # type: ignore[arg-type]
                     article.published, other_published
                 ):

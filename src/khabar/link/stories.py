@@ -103,17 +103,18 @@ class StoryLinker:
     def _best_story(self, row, article, articles, assigned, against_window, within_batch) -> str | None:  # noqa: ANN001
         """The story of the most similar placed article that tells the same story, if any."""
         best: tuple[float, str] | None = None
-        if against_window is not None:
-            line = against_window.getrow(row)
-            for col, score in zip(line.indices, line.data):
-                if score >= JOIN and same_story(float(score), article.published, self.published[col], JOIN):
-                    if best is None or score > best[0]:
-                        best = (float(score), self.stories[col])
-        line = within_batch.getrow(row)
-        for col, score in zip(line.indices, line.data):
-            if col < row and score >= JOIN and same_story(float(score), article.published, articles[col].published, JOIN):
-                if best is None or score > best[0]:
-                    best = (float(score), assigned[articles[col].id])
+        for matrix, in_batch in ((against_window, False), (within_batch, True)):
+            if matrix is None:
+                continue
+            start, end = matrix.indptr[row], matrix.indptr[row + 1]
+            scores = matrix.data[start:end]
+            for n in np.flatnonzero(scores >= JOIN):  # only the few close enough are looked at
+                col, score = int(matrix.indices[start + n]), float(scores[n])
+                if in_batch and col >= row:
+                    continue
+                other_published = articles[col].published if in_batch else self.published[col]
+                if same_story(score, article.published, other_published, JOIN) and (best is None or score > best[0]):
+                    best = (score, assigned[articles[col].id] if in_batch else self.stories[col])
         return best[1] if best else None
 
     def _evict(self) -> None:

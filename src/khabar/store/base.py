@@ -10,6 +10,7 @@ from datetime import datetime
 
 from khabar.link.duplicates import Member
 from khabar.model import Article, Tag
+from khabar.search import Query, SearchFilters
 from khabar.stats import CounterStats
 
 
@@ -179,6 +180,10 @@ class Store(ABC):
     @abstractmethod
     def story_articles(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first."""
+
+    @abstractmethod
+    def search(self, query: Query, filters: SearchFilters, limit: int) -> list[tuple[Article, float, str | None]]:
+        """Up to ``limit`` matches, best first: (article, relevance, duplicate group)."""
 
     @abstractmethod
     def schema_version(self) -> int:

@@ -15,6 +15,7 @@ from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.errors import StoreError
 from khabar.link.duplicates import Member
 from khabar.model import Article, Tag
+from khabar.search import TITLE_WEIGHT, Query, SearchFilters, index_fields
 from khabar.stats import CounterStats
 from khabar.store.base import Stats, Store, UpsertResult
 from khabar.store.migrations import load_migrations
@@ -188,8 +189,46 @@ class SQLiteStore(Store):
             self.conn.executemany(_UPSERT, rows)
             changed = set(result.changed_ids)
             self._write_tags({a.id: a.tags for a in latest.values() if a.id in changed and a.tags is not None})
+            self._write_search([a for a in latest.values() if a.id in changed])
         result.unchanged += len(articles) - len(latest)
         return result
+
+    def _write_search(self, articles: Sequence[Article]) -> None:
+        """Index these articles for search (inside the caller's transaction)."""
+        if not articles:
+            return
+        rowids = dict(self._in("SELECT id, rowid FROM articles WHERE id IN ({marks})", [a.id for a in articles]))
+        self.conn.executemany("DELETE FROM search_index WHERE rowid = ?", [(rowids[a.id],) for a in articles])
+        self.conn.executemany(
+            "INSERT INTO search_index (rowid, title, body, exact) VALUES (?, ?, ?, ?)",
+            [(rowids[a.id], *(a.search_fields or index_fields(a))) for a in articles],
+        )
+
+    def search(
+        self, query: Query, filters: SearchFilters, limit: int
+    ) -> list[tuple[Article, float, str | None]]:
+        """Up to ``limit`` matches, best BM25 first: (article, BM25 relevance ≥ 0, duplicate group)."""
+        where, params = ["search_index MATCH ?"], [query.fts()]
+        if filters.outlet:
+            where.append("a.outlet = ?")
+            params.append(filters.outlet)
+        if filters.since:
+            where.append("a.published >= ?")
+            params.append(isoformat_utc(filters.since))
+        if filters.until:
+            where.append("a.published < ?")
+            params.append(isoformat_utc(filters.until))
+        if filters.tag_key:
+            where.append("a.id IN (SELECT article_id FROM article_tags WHERE key = ?)")
+            params.append(filters.tag_key)
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS_A}, -bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0) AS relevance, d.group_id "
+            "FROM search_index JOIN articles a ON a.rowid = search_index.rowid "
+            "LEFT JOIN duplicate_groups d ON d.article_id = a.id "
+            f"WHERE {' AND '.join(where)} ORDER BY bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0) LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return [(_row_to_article(row[:11]), float(row[11]), row[12]) for row in rows]
 
     def _write_tags(self, tags: dict[str, list[Tag]]) -> None:
         """Replace the tags of these articles and recount their display forms (inside the caller's transaction)."""
@@ -304,9 +343,9 @@ class SQLiteStore(Store):
                 "INSERT OR REPLACE INTO fingerprints (article_id, signature) VALUES (?, ?)",
                 [(i, sig) for i, (sig, _) in fingerprints.items()],
             )
-            self.conn.executemany(
+            self.conn.executemany(  # in key order, as above
                 "INSERT OR IGNORE INTO lsh_bands (band, bucket, article_id) VALUES (?, ?, ?)",
-                [(band, bucket, i) for i, (_, bands) in fingerprints.items() for band, bucket in bands],
+                sorted((band, bucket, i) for i, (_, bands) in fingerprints.items() for band, bucket in bands),
             )
 
     def fingerprint_candidates(
@@ -360,24 +399,29 @@ class SQLiteStore(Store):
     # -- term vectors (related articles) -----------------------------------------
 
     def put_term_vectors(self, vectors: Mapping[str, Mapping[str, float]]) -> None:
-        """Store (replace) articles' term vectors."""
+        """Store (replace) articles' term vectors and their postings in the inverted index."""
         with self.transaction():
-            ids = list(vectors)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                self.conn.execute(f"DELETE FROM article_terms WHERE article_id IN ({','.join('?' * len(chunk))})", chunk)
+            old = self.term_vectors(list(vectors))
             self.conn.executemany(
-                "INSERT INTO article_terms (article_id, term, weight) VALUES (?, ?, ?)",
-                [(i, term, w) for i, vector in vectors.items() for term, w in vector.items()],
+                "DELETE FROM article_terms WHERE term = ? AND article_id = ?",
+                [(term, i) for i, vector in old.items() for term in vector],
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO article_vectors (article_id, vector) VALUES (?, ?)",
+                [(i, orjson.dumps(vector).decode()) for i, vector in vectors.items()],
+            )
+            self.conn.executemany(  # in key order: B-tree inserts then touch each page once
+                "INSERT INTO article_terms (term, article_id, weight) VALUES (?, ?, ?)",
+                sorted((term, i, w) for i, vector in vectors.items() for term, w in vector.items()),
             )
 
     def term_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        """Stored term vectors of these articles."""
+        """Stored term vectors of these articles (empty for an article without one)."""
         vectors: dict[str, dict[str, float]] = {i: {} for i in ids}
-        for article_id, term, weight in self._in(
-            "SELECT article_id, term, weight FROM article_terms WHERE article_id IN ({marks})", list(ids)
+        for article_id, vector in self._in(
+            "SELECT article_id, vector FROM article_vectors WHERE article_id IN ({marks})", list(ids)
         ):
-            vectors[article_id][term] = weight
+            vectors[article_id] = orjson.loads(vector)
         return vectors
 
     def nearest_by_terms(self, vector: Mapping[str, float], limit: int, exclude: str) -> list[tuple[str, float]]:

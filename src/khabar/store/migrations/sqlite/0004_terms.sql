@@ -1,9 +1,12 @@
 -- Each article's heaviest stems with their weights (khabar.link.similarity.term_vector):
--- the inverted index behind related articles.
-CREATE TABLE article_terms (
-    article_id TEXT NOT NULL,
-    term       TEXT NOT NULL,
-    weight     REAL NOT NULL,
-    PRIMARY KEY (article_id, term)
+-- the vector itself (JSON) for reading it back, and the postings as an inverted index.
+CREATE TABLE article_vectors (
+    article_id TEXT PRIMARY KEY,
+    vector     TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX article_terms_term ON article_terms (term, article_id, weight);
+CREATE TABLE article_terms (
+    term       TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    weight     REAL NOT NULL,
+    PRIMARY KEY (term, article_id)
+) WITHOUT ROWID;

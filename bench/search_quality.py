@@ -1,0 +1,105 @@
+"""Search quality: find the other outlets' versions of a story from one outlet's headline.
+
+From SaudiNewsNet, stories published by several outlets are mined as silver
+groups (bodies opening with the same 200 characters after normalization,
+from at least two outlets). For a seeded sample of their articles, the
+headline is the query and the group's *other* articles are the relevant
+results (the query article itself is left out). Reported: recall@10 and MRR,
+for khabar's search (normalized, stemmed FTS5 with BM25 and a title boost,
+ranked before duplicate collapsing) and for the baseline a user would get,
+plain SQLite FTS5 over the raw text (unicode61 tokenizer, BM25), each on the
+original headlines and on headlines rewritten with spelling variants (hamza
+forms, ى/ي, ة/ه, Persian letters, diacritics).
+
+    python bench/search_quality.py [--queries N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import re
+import sqlite3
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import orjson
+
+from khabar.ingest.dumps import Record, record_to_article
+from khabar.pipeline import ingest_records
+from khabar.search import POOL, SearchFilters, parse_query
+from khabar.store import open_store
+from khabar.text import match_key
+
+ROOT = Path(__file__).resolve().parent.parent
+DUMP = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
+VARIANTS = [("أ", "ا"), ("إ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ي", "ی"), ("ك", "ک")]
+
+
+def rewrite(text: str, rng: random.Random) -> str:
+    """A headline as a careless or foreign keyboard writes it: variant letters and a few diacritics."""
+    for a, b in VARIANTS:
+        text = text.replace(a, b)
+    return "".join(ch + ("\u064e" if ch.isalpha() and rng.random() < 0.15 else "") for ch in text)
+
+
+def evaluate(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[float, float]:
+    """Mean recall@10 and MRR over queries."""
+    recall = sum(len(set(r[:10]) & rel) / len(rel) for r, rel in zip(ranked, relevant)) / len(ranked)
+    mrr = sum(next((1 / (n + 1) for n, i in enumerate(r) if i in rel), 0.0) for r, rel in zip(ranked, relevant)) / len(ranked)
+    return recall, mrr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--queries", type=int, default=500)
+    args = parser.parse_args()
+    rng = random.Random(2015)
+    records = [r for r in map(orjson.loads, gzip.open(DUMP)) if r["content"].strip()]
+    ids = [record_to_article(r).id for r in records]
+    groups = defaultdict(list)
+    for n, r in enumerate(records):
+        key = match_key(r["content"])[:200]
+        if len(key) >= 150:
+            groups[key].append(n)
+    silver = [g for g in groups.values() if len({records[n]["source"] for n in g}) > 1]
+    queries = [(n, set(ids[m] for m in g if m != n)) for g in silver for n in g]
+    queries = rng.sample(queries, min(args.queries, len(queries)))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "search.db"))
+        ingest_records(store, [Record(r, str(n)) for n, r in enumerate(records)], workers=2, enrich=False, link=False)
+        raw = sqlite3.connect(":memory:")
+        raw.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body)")
+        raw.executemany("INSERT INTO docs VALUES (?, ?, ?)", [(ids[n], r["title"], r["content"]) for n, r in enumerate(records)])
+
+        def khabar_ranked(text: str, exclude: str) -> list[str]:
+            return [a.id for a, _, _ in store.search(parse_query(text), SearchFilters(), 11) if a.id != exclude][:10]
+
+        def baseline_ranked(text: str, exclude: str) -> list[str]:
+            words = [w for w in re.findall(r"\w+", text) if len(w) > 1]
+            if not words:
+                return []
+            match = " OR ".join(f'"{w}"' for w in words)
+            rows = raw.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 3.0, 1.0) LIMIT 11", (match,))
+            return [i for (i,) in rows if i != exclude][:10]
+
+        relevant = [rel for _, rel in queries]
+        print(f"{len(silver):,} silver stories; {len(queries)} headline queries (pool {POOL})")
+        print(f"{'system':<34}{'recall@10':>10}{'MRR':>8}{'   ms/query':>12}")
+        for label, transform in (("", lambda t: t), (" + spelling variants", lambda t: rewrite(t, rng))):
+            texts = [transform(records[n]["title"]) for n, _ in queries]
+            for name, fn in (("khabar search", khabar_ranked), ("plain FTS5 (raw text)", baseline_ranked)):
+                started = time.perf_counter()
+                ranked = [fn(t, ids[n]) for t, (n, _) in zip(texts, queries)]
+                per_query = (time.perf_counter() - started) / len(texts) * 1000
+                recall, mrr = evaluate(ranked, relevant)
+                print(f"{name + label:<34}{recall:>10.3f}{mrr:>8.3f}{per_query:>12.1f}")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

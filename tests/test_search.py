@@ -1,0 +1,98 @@
+"""Arabic search across spellings and word forms, with filters, phrases, snippets and collapsing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import write_jsonl
+from typer.testing import CliRunner
+
+from khabar.cli import app
+from khabar.errors import ConfigError
+from khabar.pipeline import ingest_paths
+from khabar.search import SearchFilters, parse_query, search
+from khabar.dates import parse_datetime
+
+runner = CliRunner()
+
+RECORDS = [
+    {"url": "http://e.com/1", "outlet": "a", "published": "2015-07-21T08:00:00Z",
+     "title": "الأمطار الغزيرة تغرق شوارع جدة", "text": "غرقت شوارع مدينة جدة بمياه الأمطار وأعلن الدفاع المدني إنقاذ المحتجزين."},
+    {"url": "http://e.com/2", "outlet": "b", "published": "2015-07-25T08:00:00Z",
+     "title": "مستشفى الملك فهد يستقبل المرضى", "text": "استقبل المستشفى مرضى الهجرة الموسمية وقدمت الإدارة الرعاية الصحية."},
+    {"url": "http://e.com/3", "outlet": "b", "published": "2015-07-22T08:00:00Z",
+     "title": "التحالف الدولي في العراق", "text": "أعلنت وزارة الخارجية العراقية أن التحالف الدولي سيبدأ الانسحاب من العراق."},
+]
+
+
+@pytest.fixture
+def filled(tmp_path, store):
+    ingest_paths(store, [str(write_jsonl(tmp_path / "s.jsonl", RECORDS))])
+    return store
+
+
+@pytest.mark.parametrize("query", [
+    "الامطار",            # hamza dropped
+    "الأمطارِ",            # diacritic
+    "والأمطار",           # conjunction clitic
+    "بالأمطار",           # preposition glued to the article
+])
+def test_matches_across_spellings_and_forms(filled, query):
+    results = search(filled, query)
+    assert results.hits and results.hits[0].article.outlet == "a"
+
+
+@pytest.mark.parametrize("query", ["مستشفي", "مستشفى", "الهجره", "التحالف الدولی فی العراق"])
+def test_alef_maqsura_teh_marbuta_and_persian_letters(filled, query):
+    assert search(filled, query).hits, query
+
+
+def test_quoted_phrase_matches_exactly(filled):
+    assert [h.article.outlet for h in search(filled, '"التحالف الدولي"').hits] == ["b"]
+    assert not search(filled, '"الدولي التحالف"').hits  # the words, but not as that phrase
+
+
+def test_title_match_ranks_first_and_snippet_marks_words(filled):
+    hits = search(filled, "العراق").hits
+    assert hits[0].article.title == "التحالف الدولي في العراق"
+    assert "[العراق]" in hits[0].snippet or "[العراق." in hits[0].snippet
+
+
+def test_filters_and_sort(filled):
+    assert not search(filled, "العراق", SearchFilters(outlet="a")).hits
+    assert search(filled, "العراق", SearchFilters(outlet="b")).hits
+    since = parse_datetime("2015-07-23T00:00:00Z")
+    assert all(h.article.published >= since for h in search(filled, "المرضى الأمطار العراق", SearchFilters(since=since)).hits)
+    dated = search(filled, "المرضى الأمطار العراق", sort="date").hits
+    assert [h.article.published for h in dated] == sorted((h.article.published for h in dated), reverse=True)
+    with pytest.raises(ConfigError):
+        search(filled, "العراق", sort="popularity")
+
+
+def test_only_stopwords_is_a_clear_error():
+    with pytest.raises(ConfigError, match="no searchable word"):
+        parse_query("في من إلى")
+
+
+def test_duplicates_collapse_to_one_result(tmp_path, store, saudinewsnet_sample):
+    original = next(r for r in saudinewsnet_sample if len(r["content"].split()) > 200)
+    copy = dict(original, url=original["url"] + "/copy", source="copy")
+    ingest_paths(store, [str(write_jsonl(tmp_path / "d.jsonl", [original, copy]))])
+    hits = search(store, original["title"]).hits
+    assert len(hits) == 1 and hits[0].duplicates == 1
+
+
+def test_index_follows_updates(tmp_path, store):
+    ingest_paths(store, [str(write_jsonl(tmp_path / "1.jsonl", RECORDS[:1]))])
+    changed = [dict(RECORDS[0], text="نص جديد تماما عن الزراعة في القصيم", title="الزراعة في القصيم")]
+    ingest_paths(store, [str(write_jsonl(tmp_path / "2.jsonl", changed))])
+    assert search(store, "القصيم").hits and not search(store, "الأمطار").hits
+
+
+def test_cli_search(tmp_path):
+    db = str(tmp_path / "s.db")
+    runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "s.jsonl", RECORDS)), "--db", db])
+    page = json.loads(runner.invoke(app, ["search", "العراق", "--db", db, "--json"]).stdout)
+    assert page["total"] == 1 and page["results"][0]["snippet"]
+    assert runner.invoke(app, ["search", "في", "--db", db]).exit_code == 2
