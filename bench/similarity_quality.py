@@ -42,7 +42,6 @@ def main() -> None:
     rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()]
     gold = np.array([-r["Overall"] for r in rows])
     positive = [r["Overall"] <= 2 for r in rows]
-    kept = [(r, p) for r, p in zip(rows, positive) if r["Overall"] <= 2 or r["Overall"] >= 3]
 
     with tempfile.TemporaryDirectory() as tmp:
         articles, pairs, out = Path(tmp) / "a.jsonl", Path(tmp) / "p.jsonl", Path(tmp) / "o.jsonl"

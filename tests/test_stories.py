@@ -57,7 +57,6 @@ def test_every_article_gets_a_story_and_duplicates_share_it(tmp_path, store, sau
     ids = [a.id for a in store.iter_articles()]
     stories = store.stories_of(ids)
     assert len(stories) == len(ids)
-    group = store.duplicates_of(ids[0]) or []
     for a in store.iter_articles():
         members = store.duplicates_of(a.id)
         if members:

@@ -40,6 +40,7 @@ DbOption = Annotated[
     typer.Option("--db", envvar="KHABAR_DB", help="Store URL: a SQLite path or sqlite:///path [default: ./khabar.db]."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ArticleId = Annotated[str, typer.Argument(metavar="ID", help="A stored article's id (see `khabar export`).")]
 
 
 def _print_json(data: object) -> None:
@@ -162,7 +163,7 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def show(
-    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id (see `khabar export`).")],
+    article_id: ArticleId,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -262,7 +263,7 @@ def retag(
 
 @app.command()
 def dupes(
-    article_id: Annotated[str, typer.Argument(metavar="ID", help="A stored article's id.")],
+    article_id: ArticleId,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -281,7 +282,7 @@ def dupes(
 
 @app.command()
 def related(
-    article_id: Annotated[str, typer.Argument(metavar="ID", help="A stored article's id.")],
+    article_id: ArticleId,
     k: Annotated[int, typer.Option("-k", help="How many similar articles.", min=1, max=50)] = 10,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -301,7 +302,7 @@ def related(
 
 @app.command()
 def story(
-    article_id: Annotated[str, typer.Argument(metavar="ID", help="A stored article's id.")],
+    article_id: ArticleId,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -24,7 +24,7 @@ from khabar.link.similarity import term_vector
 from khabar.link.stories import StoryLinker
 from khabar.model import Article
 from khabar.search import index_fields
-from khabar.parallel import chunked, default_workers, ordered_map
+from khabar.parallel import chunked, ordered_map
 from khabar.store import Store
 
 log = logging.getLogger(__name__)

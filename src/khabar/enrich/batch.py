@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from khabar.ingest.dumps import Problem, read_dump
 from khabar.enrich.tags import DEFAULT_K, batch_stats, clean_publisher_tags, extract_tags
 from khabar.stats import CounterStats
 
@@ -29,20 +30,17 @@ class BatchReport:
 
 
 def _read(path: Path, report: BatchReport) -> list[dict]:
-    """The usable input documents; bad lines are reported and skipped."""
+    """The usable input documents (any format :func:`read_dump` reads); bad ones are reported and skipped."""
     docs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-            if not isinstance(doc, dict) or "id" not in doc or not isinstance(doc.get("text", ""), str):
-                raise ValueError("expected an object with 'id' and 'text'")
-        except ValueError as exc:
-            report.skipped.append(f"{path}:{number}: {exc}")
-            log.warning("skipped %s:%d: %s", path, number, exc)
-            continue
-        docs.append(doc)
+    for item in read_dump(path):
+        if isinstance(item, Problem):
+            report.skipped.append(f"{item.where}: {item.reason}")
+        elif "id" not in item.data or not isinstance(item.data.get("text", ""), str):
+            report.skipped.append(f"{item.where}: expected an object with 'id' and 'text'")
+        else:
+            docs.append(item.data)
+    for line in report.skipped:
+        log.warning("skipped %s", line)
     return docs
 
 

@@ -16,6 +16,7 @@ from typing import TextIO
 from khabar.dates import parse_datetime
 from khabar.enrich.tags import batch_stats, extract_tags
 from khabar.errors import IngestError
+from khabar.ingest.dumps import Problem, read_dump
 from khabar.link.duplicates import THRESHOLD, fingerprint
 from khabar.link.duplicates import similarity as signature_similarity
 from khabar.link.similarity import days_apart, same_story, similarity, term_vector
@@ -32,23 +33,15 @@ class PairsReport:
 
 
 def _lines(path: Path, report: PairsReport) -> list[dict]:
-    """The JSON objects of a JSON Lines file; bad lines are reported and skipped."""
-    try:
-        raw = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    """The objects of a JSON Lines file (any format :func:`read_dump` reads); bad ones are reported and skipped."""
+    if not path.is_file():
+        raise IngestError(f"cannot read {path}: no such file")
     rows = []
-    for number, line in enumerate(raw, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("expected a JSON object")
-        except ValueError as exc:
-            report.skipped.append(f"{path}:{number}: {exc}")
-            continue
-        rows.append(row)
+    for item in read_dump(path):
+        if isinstance(item, Problem):
+            report.skipped.append(f"{item.where}: {item.reason}")
+        else:
+            rows.append(item.data)
     return rows
 
 
