@@ -77,7 +77,7 @@ def main() -> None:
         raw.executemany("INSERT INTO docs VALUES (?, ?, ?)", [(ids[n], r["title"], r["content"]) for n, r in enumerate(records)])
 
         def khabar_ranked(text: str, exclude: str) -> list[str]:
-            return [a.id for a, _, _ in store.search(parse_query(text), SearchFilters(), 11) if a.id != exclude][:10]
+            return [i for i, _, _, _ in store.search(parse_query(text), SearchFilters(), 11) if i != exclude][:10]
 
         def baseline_ranked(text: str, exclude: str) -> list[str]:
             words = [w for w in re.findall(r"\w+", text) if len(w) > 1]

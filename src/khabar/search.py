@@ -105,20 +105,17 @@ class SearchResults:
 
 
 def snippet(text: str, query: Query, width: int = 30) -> str:
-    """About ``width`` words of the text around the first match, matched words in «…» marks."""
+    """About ``width`` words of the text around the first match, matched words in [brackets]."""
     words = text.split()
     wanted = set(query.stems)
-    marked = []
     first = None
     for n, word in enumerate(words):
-        tokens = tokenize(word)
-        hit = any(stem(t) in wanted for t in tokens)
-        if hit and first is None:
+        if any(stem(t) in wanted for t in tokenize(word)):
             first = n
-        marked.append(f"[{word}]" if hit else word)
+            break
     start = max(0, (first or 0) - width // 3)
-    out = " ".join(marked[start : start + width])
-    return ("… " if start else "") + out + (" …" if start + width < len(words) else "")
+    window = [f"[{w}]" if any(stem(t) in wanted for t in tokenize(w)) else w for w in words[start : start + width]]
+    return ("… " if start else "") + " ".join(window) + (" …" if start + width < len(words) else "")
 
 
 def recency(published: datetime | None, now: datetime | None = None) -> float:
@@ -129,7 +126,7 @@ def recency(published: datetime | None, now: datetime | None = None) -> float:
     return 0.5 ** (max((now - published).total_seconds(), 0) / 86400 / RECENCY_HALF_LIFE_DAYS)
 
 
-POOL = 500  # matches ranked before collapsing duplicates and paging
+POOL = 300  # matches ranked before collapsing duplicates and paging
 
 
 def search(
@@ -145,20 +142,27 @@ def search(
         raise ConfigError(f"sort must be 'relevance' or 'date', not {sort!r}")
     query = parse_query(text)
     matches = store.search(query, filters or SearchFilters(), POOL)
-    newest = max((a.published for a, _, _ in matches if a.published), default=None)
-    best: dict[str, tuple[float, Article, int]] = {}
-    top = max((r for _, r, _ in matches), default=1.0) or 1.0
-    for article, relevance, group in matches:
-        score = (relevance / top) * (1 - RECENCY_SHARE + RECENCY_SHARE * recency(article.published, newest))
-        key = group or article.id
-        if key in best:
-            kept_score, kept, copies = best[key]
-            best[key] = (kept_score, kept, copies + 1) if kept_score >= score else (score, article, copies + 1)
-        else:
-            best[key] = (score, article, 0)
-    ranked = sorted(best.values(), key=lambda item: (-item[0], item[1].id))
+    newest = max((published for _, _, _, published in matches if published), default=None)
+    top = max((r for _, r, _, _ in matches), default=1.0) or 1.0
+    best: dict[str, list] = {}  # duplicate group → [score, id, published, copies]
+    for article_id, relevance, group, published in matches:
+        score = (relevance / top) * (1 - RECENCY_SHARE + RECENCY_SHARE * recency(published, newest))
+        key = group or article_id
+        if key not in best:
+            best[key] = [score, article_id, published, 0]
+            continue
+        kept = best[key]
+        kept[3] += 1
+        if score > kept[0]:
+            kept[:3] = [score, article_id, published]
+    ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))
     if sort == "date":
-        ranked.sort(key=lambda item: (item[1].published or datetime.min.replace(tzinfo=UTC)), reverse=True)
+        ranked.sort(key=lambda item: item[2] or datetime.min.replace(tzinfo=UTC), reverse=True)
     page = ranked[offset : offset + limit]
-    hits = [Hit(a, round(s, 4), snippet(a.title + " — " + a.text, query), copies) for s, a, copies in page]
+    articles = store.articles_by_ids([article_id for _, article_id, _, _ in page])
+    hits = [
+        Hit(articles[i], round(s, 4), snippet(articles[i].title + " — " + articles[i].text, query), copies)
+        for s, i, _, copies in page
+        if i in articles
+    ]
     return SearchResults(text, len(ranked), hits)

@@ -182,8 +182,10 @@ class Store(ABC):
         """A story's articles, oldest first."""
 
     @abstractmethod
-    def search(self, query: Query, filters: SearchFilters, limit: int) -> list[tuple[Article, float, str | None]]:
-        """Up to ``limit`` matches, best first: (article, relevance, duplicate group)."""
+    def search(
+        self, query: Query, filters: SearchFilters, limit: int
+    ) -> list[tuple[str, float, str | None, datetime | None]]:
+        """Up to ``limit`` matches, best first: (id, relevance, duplicate group, published)."""
 
     @abstractmethod
     def schema_version(self) -> int:

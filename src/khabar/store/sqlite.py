@@ -206,8 +206,8 @@ class SQLiteStore(Store):
 
     def search(
         self, query: Query, filters: SearchFilters, limit: int
-    ) -> list[tuple[Article, float, str | None]]:
-        """Up to ``limit`` matches, best BM25 first: (article, BM25 relevance ≥ 0, duplicate group)."""
+    ) -> list[tuple[str, float, str | None, datetime | None]]:
+        """Up to ``limit`` matches, best BM25 first: (id, BM25 relevance ≥ 0, duplicate group, published)."""
         where, params = ["search_index MATCH ?"], [query.fts()]
         if filters.outlet:
             where.append("a.outlet = ?")
@@ -222,13 +222,13 @@ class SQLiteStore(Store):
             where.append("a.id IN (SELECT article_id FROM article_tags WHERE key = ?)")
             params.append(filters.tag_key)
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS_A}, -bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0) AS relevance, d.group_id "
+            f"SELECT a.id, -bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0), d.group_id, a.published "
             "FROM search_index JOIN articles a ON a.rowid = search_index.rowid "
             "LEFT JOIN duplicate_groups d ON d.article_id = a.id "
             f"WHERE {' AND '.join(where)} ORDER BY bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0) LIMIT ?",
             [*params, limit],
         ).fetchall()
-        return [(_row_to_article(row[:11]), float(row[11]), row[12]) for row in rows]
+        return [(i, float(r), g, parse_datetime(p)) for i, r, g, p in rows]
 
     def _write_tags(self, tags: dict[str, list[Tag]]) -> None:
         """Replace the tags of these articles and recount their display forms (inside the caller's transaction)."""

@@ -1,0 +1,58 @@
+"""Search latency on a store of the SaudiNewsNet dump (SQLite backend).
+
+Queries: a seeded sample of headlines (long, many terms) and of one- and
+two-word queries taken from them. Each query is the full library call,
+``khabar.search.search`` (parse, FTS5 BM25 over the pool, recency, duplicate
+collapse, snippets for one page of 10).
+
+    python bench/search_latency.py --db PATH [--queries N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from khabar.search import search
+from khabar.store import open_store
+from khabar.text import is_stopword, tokenize
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of the sorted values fall."""
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * share))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    rng = random.Random(11)
+    with open_store(args.db) as store:
+        titles = [a.title for a in store.iter_articles() if a.title]
+        sample = rng.sample(titles, args.queries)
+        words = [[w for w in tokenize(t) if not is_stopword(w) and len(w) > 2] for t in sample]
+        kinds = {
+            "headline": sample,
+            "one word": [rng.choice(w) for w in words if w],
+            "two words": [" ".join(rng.sample(w, 2)) for w in words if len(w) >= 2],
+        }
+        for queries in kinds.values():  # warm the page cache
+            for q in queries[:10]:
+                search(store, q)
+        print(f"{store.count():,} articles")
+        for kind, queries in kinds.items():
+            times = []
+            for q in queries:
+                started = time.perf_counter()
+                search(store, q)
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"{kind:<10} {len(times)} queries: p50 {percentile(times, 0.5):.1f} ms, p99 {percentile(times, 0.99):.1f} ms "
+                  "(target p50 < 20 ms, p99 < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
