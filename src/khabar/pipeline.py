@@ -19,9 +19,9 @@ from functools import partial
 from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker_store
 from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
-from khabar.link.duplicates import fingerprint, link_duplicates
+from khabar.link import Linker
+from khabar.link.duplicates import fingerprint
 from khabar.link.similarity import term_vector
-from khabar.link.stories import StoryLinker
 from khabar.model import Article
 from khabar.search import index_fields
 from khabar.parallel import chunked, ordered_map
@@ -137,13 +137,14 @@ def ingest_records(
     statistics) may run in ``workers`` processes; storing (an article and its
     tags in one transaction), counting statistics and linking run here, one
     batch at a time, in input order. ``enrich=False`` skips tags and
-    statistics, ``link=False`` skips near-duplicate linking.
+    statistics, ``link=False`` skips linking (near-duplicates, related-article
+    vectors, stories).
     """
     report = IngestReport()
     batch: list[Article] = []
     term_counts: Counter[str] = Counter()
     new_documents = 0
-    stories: StoryLinker | None = None
+    linker = Linker(store) if link else None
 
     def flush() -> None:
         nonlocal term_counts, new_documents
@@ -154,15 +155,9 @@ def ingest_records(
         if new_documents:
             store.add_term_stats(term_counts, new_documents)
             term_counts, new_documents = Counter(), 0
-        if link:
+        if linker:
             changed = set(result.changed_ids)
-            store.put_term_vectors({a.id: a.vector for a in batch if a.id in changed and a.vector is not None})
-            report.duplicate_pairs += link_duplicates(store, [a for a in batch if a.id in changed])
-            nonlocal stories
-            if stories is None:
-                dated = [a.published for a in batch if a.published is not None]
-                stories = StoryLinker(store, since=min(dated) if dated else None)
-            stories.place([a for a in batch if a.id in changed])
+            report.duplicate_pairs += linker.link([a for a in batch if a.id in changed])
         for stage in stages:
             stage(store, result.changed_ids)
         batch.clear()

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from khabar.link.similarity import same_story
 from khabar.model import Article
-from khabar.store import Store
+
+if TYPE_CHECKING:
+    from khabar.store import Store
 
 WINDOW_DAYS = 14  # an article further apart than this from every story member starts a new story
 JOIN = 0.65  # term cosine with a story member at or above which an article may join that story
