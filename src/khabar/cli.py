@@ -17,15 +17,23 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from khabar import __version__
-from khabar.errors import KhabarError
 from khabar.enrich import retag as retag_store
 from khabar.enrich.batch import tag_file
+from khabar.errors import KhabarError
 from khabar.ingest.dumps import export_articles
+from khabar.link.pairs import score_pairs_file
 from khabar.parallel import default_workers
 from khabar.pipeline import IngestReport, ingest_paths
-from khabar.link.pairs import score_pairs_file
-from khabar.views import articles_for_tag, describe_article, describe_duplicates, describe_related, describe_story, describe_tags, search_page
 from khabar.store import open_store, resolve_db_url
+from khabar.views import (
+    articles_for_tag,
+    describe_article,
+    describe_duplicates,
+    describe_related,
+    describe_story,
+    describe_tags,
+    search_page,
+)
 
 app = typer.Typer(
     help="khabar (خبر): gather, understand, link and serve Arabic news.",

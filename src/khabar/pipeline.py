@@ -21,11 +21,12 @@ from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.link import Linker
 from khabar.link.duplicates import fingerprint
-from khabar.link.similarity import term_vector
+from khabar.link.similarity import weigh_terms
 from khabar.model import Article
-from khabar.search import index_fields
 from khabar.parallel import chunked, ordered_map
+from khabar.search import index_fields
 from khabar.store import Store
+from khabar.text import terms
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +103,13 @@ def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | Non
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
-        article.search_fields = index_fields(article)
+        title_terms, text_terms = terms(article.title), terms(article.text)  # shared by search and linking
+        article.search_fields = index_fields(article, title_terms, text_terms)
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k)
         if link:
             article.fingerprint = fingerprint(article.text)
-            article.vector = term_vector(article.title, article.text, stats)
+            article.vector = weigh_terms(title_terms, text_terms, stats)
         done.append(article)
     counts: Counter[str] = Counter()
     new = 0

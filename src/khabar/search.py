@@ -35,9 +35,16 @@ RECENCY_SHARE = 0.2  # at most this much of a score comes from recency
 _QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»')
 
 
-def index_fields(article: Article) -> tuple[str, str, str]:
-    """What the search index holds for an article: title stems, body stems, match key."""
-    return " ".join(terms(article.title)), " ".join(terms(article.text)), match_key(article.title + "\n" + article.text)
+def index_fields(
+    article: Article, title_terms: list[str] | None = None, text_terms: list[str] | None = None
+) -> tuple[str, str, str]:
+    """What the search index holds for an article: title stems, body stems, match key.
+
+    The pipeline passes the terms it has already computed for the article.
+    """
+    title_terms = terms(article.title) if title_terms is None else title_terms
+    text_terms = terms(article.text) if text_terms is None else text_terms
+    return " ".join(title_terms), " ".join(text_terms), match_key(article.title + "\n" + article.text)
 
 
 @dataclass(frozen=True)

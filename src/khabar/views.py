@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from khabar.dates import isoformat_utc
-from khabar.errors import NotFound
-from khabar.store import Store
 from khabar.enrich.tags import phrase_key
+from khabar.errors import NotFound
 from khabar.model import Article
+from khabar.store import Store
 from khabar.text import match_key, terms
 
 

@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from khabar.enrich.tags import (
+    DEFAULT_K,
+    batch_stats,
+    clean_publisher_tags,
+    extract_tags,
+)
 from khabar.ingest.dumps import Problem, read_dump
-from khabar.enrich.tags import DEFAULT_K, batch_stats, clean_publisher_tags, extract_tags
 from khabar.stats import CounterStats
 
 log = logging.getLogger(__name__)

@@ -34,8 +34,7 @@ from functools import lru_cache
 
 from khabar.model import Tag
 from khabar.stats import CounterStats, TermStats
-from khabar.text import display_form, is_stopword, stem, tokenize
-from khabar.text import match_key
+from khabar.text import display_form, is_stopword, match_key, stem, tokenize
 
 MAX_WORDS = 4
 MIN_PHRASE_COUNT = 2  # a phrase seen fewer times is a candidate only from the title or the publisher's tags

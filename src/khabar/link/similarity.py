@@ -31,8 +31,13 @@ STORY_DECAY = 0.05  # similarity asked for per extra day
 
 def term_vector(title: str, text: str, stats: TermStats | None = None) -> dict[str, float]:
     """The article's heaviest ``TOP_TERMS`` stems, tf × idf weighted, L2-normalized."""
-    counts = Counter(terms(text))
-    for term in terms(title):
+    return weigh_terms(terms(title), terms(text), stats)
+
+
+def weigh_terms(title_terms: list[str], text_terms: list[str], stats: TermStats | None = None) -> dict[str, float]:
+    """:func:`term_vector` from terms already computed (the pipeline shares them with the search index)."""
+    counts = Counter(text_terms)
+    for term in title_terms:
         counts[term] += TITLE_WEIGHT
     if not counts:
         return {}

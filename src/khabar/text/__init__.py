@@ -4,10 +4,16 @@ Everything that compares, indexes or shows Arabic text goes through here, so
 that the same word is the same everywhere in khabar.
 """
 
-from khabar.text.normalize import display_form, match_key, fold_match, strip_marks, guess_language
-from khabar.text.tokenize import tokenize
+from khabar.text.normalize import (
+    display_form,
+    fold_match,
+    guess_language,
+    match_key,
+    strip_marks,
+)
 from khabar.text.stem import stem, terms
 from khabar.text.stopwords import STOPWORDS, is_stopword
+from khabar.text.tokenize import tokenize
 
 __all__ = [
     "display_form",
