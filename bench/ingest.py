@@ -3,7 +3,7 @@
 Reports records per second with one process and with the CPU-bound work
 spread over worker processes, in three modes: ``plain`` (parse, normalize,
 store), ``tags`` (also keyword tags and corpus statistics, read from the
-store as it grows) and ``full`` (also near-duplicate linking: what
+store as it grows) and ``full`` (also the search index and linking: what
 ``khabar ingest`` does), the time tagging adds per article, and the peak resident
 memory of the main process and of all the job's processes together. Run from the project root:
 
@@ -31,7 +31,8 @@ from khabar.store import open_store
 start = time.perf_counter()
 with open_store(sys.argv[1]) as store:
     mode = sys.argv[4]
-    report = ingest_paths(store, [sys.argv[2]], workers=int(sys.argv[3]), enrich=mode != "plain", link=mode == "full")
+    report = ingest_paths(store, [sys.argv[2]], workers=int(sys.argv[3]), enrich=mode != "plain", link=mode == "full",
+                          search=mode == "full")
     count = store.count()
 elapsed = time.perf_counter() - start
 print(json.dumps({"seconds": elapsed, "read": report.read, "stored": report.stored,
@@ -90,7 +91,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="normalizing processes to try")
     parser.add_argument("--modes", nargs="+", default=["plain", "tags", "full"], choices=["plain", "tags", "full"],
                         help="plain: parse, normalize, store; tags: also tags and corpus statistics; "
-                        "full: also near-duplicate linking (the default of khabar ingest)")
+                        "full: also the search index and linking (what khabar ingest does)")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     medians: dict[tuple[str, int], float] = {}

@@ -96,3 +96,11 @@ def test_cli_search(tmp_path):
     page = json.loads(runner.invoke(app, ["search", "العراق", "--db", db, "--json"]).stdout)
     assert page["total"] == 1 and page["results"][0]["snippet"]
     assert runner.invoke(app, ["search", "في", "--db", db]).exit_code == 2
+
+
+def test_search_index_can_be_left_out_and_is_on_by_default(tmp_path, store):
+    dump = str(write_jsonl(tmp_path / "s.jsonl", RECORDS))
+    ingest_paths(store, [dump], search=False, enrich=False, link=False)
+    assert not search(store, "العراق").hits
+    ingest_paths(store, [str(write_jsonl(tmp_path / "t.jsonl", [dict(r, text=r["text"] + " تحديث") for r in RECORDS]))])
+    assert search(store, "العراق").hits  # updated articles are indexed by a default ingest

@@ -85,7 +85,9 @@ class PreparedChunk:
     new_documents: int
 
 
-def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | None, link: bool) -> PreparedChunk:
+def _prepare_chunk(
+    chunk: list[Record | Problem], settings: EnrichSettings | None, link: bool, search: bool
+) -> PreparedChunk:
     """Normalize and enrich a chunk of raw records (in a worker process when there are several).
 
     Statistics keys are counted here, for the articles the store does not
@@ -103,8 +105,10 @@ def _prepare_chunk(chunk: list[Record | Problem], settings: EnrichSettings | Non
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
-        title_terms, text_terms = terms(article.title), terms(article.text)  # shared by search and linking
-        article.search_fields = index_fields(article, title_terms, text_terms)
+        if search or link:
+            title_terms, text_terms = terms(article.title), terms(article.text)  # shared by search and linking
+        if search:
+            article.search_fields = index_fields(article, title_terms, text_terms)
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k)
         if link:
@@ -131,6 +135,7 @@ def ingest_records(
     workers: int = 1,
     enrich: bool = True,
     link: bool = True,
+    search: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Run raw records through the pipeline into ``store`` and report what happened.
@@ -140,7 +145,8 @@ def ingest_records(
     tags in one transaction), counting statistics and linking run here, one
     batch at a time, in input order. ``enrich=False`` skips tags and
     statistics, ``link=False`` skips linking (near-duplicates, related-article
-    vectors, stories).
+    vectors, stories), ``search=False`` skips the search index (the benchmark
+    uses these to measure each stage; every command keeps them all on).
     """
     report = IngestReport()
     batch: list[Article] = []
@@ -150,7 +156,7 @@ def ingest_records(
 
     def flush() -> None:
         nonlocal term_counts, new_documents
-        result = store.upsert_articles(batch)
+        result = store.upsert_articles(batch, search=search)
         report.stored += result.stored
         report.updated += result.updated
         report.unchanged += result.unchanged
@@ -167,7 +173,7 @@ def ingest_records(
             on_batch(report)
 
     settings = EnrichSettings(store.url) if enrich else None
-    work = partial(_prepare_chunk, settings=settings, link=link)
+    work = partial(_prepare_chunk, settings=settings, link=link, search=search)
     for prepared in ordered_map(work, chunked(items, CHUNK_SIZE), workers):
         term_counts.update(prepared.term_counts)
         new_documents += prepared.new_documents
@@ -196,6 +202,7 @@ def ingest_paths(
     workers: int = 1,
     enrich: bool = True,
     link: bool = True,
+    search: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Ingest dump files (JSON Lines, JSON, CSV; gzip or not) into ``store``."""
@@ -207,5 +214,5 @@ def ingest_paths(
 
     return ingest_records(
         store, records(), stages=stages, batch_size=batch_size, workers=workers, enrich=enrich, link=link,
-        on_batch=on_batch,
+        search=search, on_batch=on_batch,
     )

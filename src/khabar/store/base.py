@@ -50,8 +50,8 @@ class Store(ABC):
     url: str
 
     @abstractmethod
-    def upsert_articles(self, articles: Sequence[Article]) -> UpsertResult:
-        """Insert new articles and update changed ones, in one transaction."""
+    def upsert_articles(self, articles: Sequence[Article], *, search: bool = True) -> UpsertResult:
+        """Insert new articles and update changed ones (and index them for search), in one transaction."""
 
     @abstractmethod
     def get_article(self, article_id: str) -> Article | None:

@@ -160,8 +160,9 @@ class SQLiteStore(Store):
         row = self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
         return int(row[0])
 
-    def upsert_articles(self, articles: Sequence[Article]) -> UpsertResult:
-        """Insert new articles and update changed ones, in one transaction."""
+    def upsert_articles(self, articles: Sequence[Article], *, search: bool = True) -> UpsertResult:
+        """Insert new articles and update changed ones, with their tags and (unless ``search`` is
+        false) their search index entries, in one transaction."""
         result = UpsertResult()
         if not articles:
             return result
@@ -189,7 +190,8 @@ class SQLiteStore(Store):
             self.conn.executemany(_UPSERT, rows)
             changed = set(result.changed_ids)
             self._write_tags({a.id: a.tags for a in latest.values() if a.id in changed and a.tags is not None})
-            self._write_search([a for a in latest.values() if a.id in changed])
+            if search:
+                self._write_search([a for a in latest.values() if a.id in changed])
         result.unchanged += len(articles) - len(latest)
         return result
 
