@@ -104,9 +104,11 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
-def _close_in_time(a: datetime | None, b: datetime | None) -> bool:
-    """Whether two publication times are at most ``MAX_DAYS_APART`` days apart (unknown times are)."""
-    return a is None or b is None or abs((a - b).total_seconds()) <= MAX_DAYS_APART * 86400
+def is_duplicate(signature_a: bytes, signature_b: bytes, published_a: datetime | None, published_b: datetime | None) -> bool:
+    """The duplicate rule: estimated Jaccard at least ``THRESHOLD``, published at most ``MAX_DAYS_APART``
+    days apart (unknown times count as close)."""
+    close = published_a is None or published_b is None or abs((published_a - published_b).total_seconds()) <= MAX_DAYS_APART * 86400
+    return close and similarity(signature_a, signature_b) >= THRESHOLD
 
 
 def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
@@ -123,9 +125,7 @@ def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
         pairs = []
         for article in articles:
             for other, other_signature, other_published in store.fingerprint_candidates(article.id, banded[article.id]):
-                if similarity(article.fingerprint, other_signature) >= THRESHOLD and _close_in_time(  # type: ignore[arg-type]
-                    article.published, other_published
-                ):
+                if is_duplicate(article.fingerprint, other_signature, article.published, other_published):  # type: ignore[arg-type]
                     pairs.append((article.id, other))
         if not pairs:
             return 0

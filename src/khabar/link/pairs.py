@@ -17,9 +17,8 @@ from khabar.dates import parse_datetime
 from khabar.enrich.tags import batch_stats, extract_tags
 from khabar.errors import IngestError
 from khabar.ingest.dumps import Problem, read_dump
-from khabar.link.duplicates import THRESHOLD, fingerprint
-from khabar.link.duplicates import similarity as signature_similarity
-from khabar.link.similarity import days_apart, same_story, similarity, term_vector
+from khabar.link.duplicates import fingerprint, is_duplicate
+from khabar.link.similarity import same_story, similarity, term_vector
 from khabar.stats import CounterStats
 from khabar.text import display_form
 
@@ -68,7 +67,7 @@ def score_pairs_file(articles_path: Path, pairs_path: Path, output: TextIO, stat
         va, ta, fa, pa = prepared[a]
         vb, tb, fb, pb = prepared[b]
         score = similarity(va, vb, ta, tb)
-        duplicate = bool(fa and fb and signature_similarity(fa, fb) >= THRESHOLD and days_apart(pa, pb) <= 3)
+        duplicate = bool(fa and fb and is_duplicate(fa, fb, pa, pb))
         row = {"id1": pair["id1"], "id2": pair["id2"], "similarity": round(min(max(score, 0.0), 1.0), 4),
                "same_story": duplicate or same_story(score, pa, pb), "duplicate": duplicate}
         output.write(json.dumps(row, ensure_ascii=False) + "\n")

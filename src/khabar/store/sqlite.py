@@ -238,14 +238,9 @@ class SQLiteStore(Store):
             return
         uses: Counter[tuple[str, str]] = Counter()
         ids = list(tags)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, display in self.conn.execute(
-                f"SELECT key, display FROM article_tags WHERE article_id IN ({marks})", chunk
-            ):
-                uses[(key, display)] -= 1
-            self.conn.execute(f"DELETE FROM article_tags WHERE article_id IN ({marks})", chunk)
+        for key, display in self._in("SELECT key, display FROM article_tags WHERE article_id IN ({marks})", ids):
+            uses[(key, display)] -= 1
+        self._in("DELETE FROM article_tags WHERE article_id IN ({marks})", ids)
         rows = [(i, rank, t.key, t.display, t.score) for i, ts in tags.items() for rank, t in enumerate(ts)]
         self.conn.executemany("INSERT INTO article_tags (article_id, rank, key, display, score) VALUES (?, ?, ?, ?, ?)", rows)
         for _, _, key, display, _ in rows:
@@ -326,7 +321,7 @@ class SQLiteStore(Store):
     # -- near-duplicates ---------------------------------------------------------
 
     def _in(self, sql: str, ids: Sequence[str]) -> list[tuple]:
-        """Run ``sql`` (with one ``{marks}`` placeholder list) over ids in chunks of 500."""
+        """Run ``sql`` (with one ``{marks}`` placeholder list) over ids in chunks of 500; return its rows."""
         rows: list[tuple] = []
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
@@ -336,11 +331,7 @@ class SQLiteStore(Store):
     def put_fingerprints(self, fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> None:
         """Store (replace) signatures and LSH bands of articles."""
         with self.transaction():
-            ids = list(fingerprints)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                self.conn.execute(f"DELETE FROM lsh_bands WHERE article_id IN ({marks})", chunk)
+            self._in("DELETE FROM lsh_bands WHERE article_id IN ({marks})", list(fingerprints))
             self.conn.executemany(
                 "INSERT OR REPLACE INTO fingerprints (article_id, signature) VALUES (?, ?)",
                 [(i, sig) for i, (sig, _) in fingerprints.items()],
@@ -497,12 +488,7 @@ class SQLiteStore(Store):
 
     def _known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of the ids already stored."""
-        found: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(self.conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", chunk))
-        return found
+        return dict(self._in("SELECT id, content_hash FROM articles WHERE id IN ({marks})", ids))
 
     def get_article(self, article_id: str) -> Article | None:
         """One article by id, or None."""
