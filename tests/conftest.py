@@ -56,3 +56,55 @@ def write_jsonl(path: Path, records: list[dict], compress: bool = False) -> Path
     data = b"".join(orjson.dumps(r) + b"\n" for r in records)
     path.write_bytes(gzip.compress(data) if compress else data)
     return path
+
+
+# Articles whose every field tries to run script; the web tests show it stays inert.
+HOSTILE_RECORDS = [
+    {
+        "url": "http://hostile.example/1",
+        "outlet": "<b onmouseover=alert(1)>outlet</b>",
+        "title": '<script>alert("title")</script> وزارة الصحة تعلن <img src=x onerror=alert(2)> إصابات كورونا',
+        "text": (
+            'أعلنت وزارة الصحة السعودية تسجيل إصابات جديدة بفيروس كورونا في الرياض. <script>window.pwned=1</script>\n'
+            '<a href="javascript:alert(3)">اضغط هنا</a> وقالت الوزارة إن فيروس كورونا ما زال تحت السيطرة في الرياض.\n'
+            '<iframe src="javascript:alert(4)"></iframe><svg onload=alert(5)> وزارة الصحة تتابع حالات كورونا.'
+        ),
+        "published": "2015-07-21T10:00:00Z",
+        "tags": ['<script>alert("tag")</script>', "كورونا <img src=x onerror=alert(6)>"],
+    },
+    {
+        "url": "javascript:alert(7)",
+        "outlet": "hostile",
+        "title": "فيروس كورونا في الرياض <a href=javascript:alert(8)>رابط</a>",
+        "text": "وزارة الصحة تعلن إصابات كورونا جديدة في الرياض وجدة. <style>body{display:none}</style>",
+        "published": "2015-07-21T11:00:00Z",
+    },
+]
+
+
+@pytest.fixture(scope="session")
+def two_days_sample() -> list[dict]:
+    """Up to 60 raw SaudiNewsNet records per outlet from two days, so stories span outlets."""
+    taken: dict[str, int] = {}
+    records = []
+    with gzip.open(_require(SAUDINEWSNET)) as handle:
+        for line in handle:
+            record = orjson.loads(line)
+            if record.get("date_extracted", "")[:10] in ("2015-07-21", "2015-07-22") and taken.get(record["source"], 0) < 60:
+                taken[record["source"]] = taken.get(record["source"], 0) + 1
+                records.append(record)
+    return records
+
+
+@pytest.fixture(scope="session")
+def web_store_path(tmp_path_factory, two_days_sample) -> Path:
+    """A store built through the whole pipeline from real articles of many outlets plus the hostile ones."""
+    from khabar.pipeline import ingest_paths
+
+    folder = tmp_path_factory.mktemp("web")
+    dump = write_jsonl(folder / "dump.jsonl", two_days_sample + HOSTILE_RECORDS)
+    path = folder / "web.db"
+    with open_store(str(path)) as s:
+        report = ingest_paths(s, [str(dump)])
+        assert report.stored + report.skipped_total == report.read and report.stored > 600, report
+    return path

@@ -53,3 +53,15 @@ def test_canonical_url_leaves_non_http_alone():
     assert canonical_url(" mailto:a@b.c ") == "mailto:a@b.c"
     assert canonical_url("https://E.com:443") == "https://e.com/"
     assert canonical_url("https://e.com:8443/x?fbclid=1&id=5") == "https://e.com:8443/x?id=5"
+
+
+def test_html_character_references_from_sources_are_decoded_once():
+    from khabar.model import Article
+
+    article = Article.create(
+        outlet="okaz", title="توزيع &#8220;موسوعة&#8221; خطب الجمعة", text="قال &quot;الوزير&quot; &amp;lt;b&amp;gt;",
+        publisher_tags=["الرياض &amp; جدة"],
+    )
+    assert article.title == "توزيع “موسوعة” خطب الجمعة"
+    assert article.text == 'قال "الوزير" &lt;b&gt;'  # decoded once, not twice
+    assert article.publisher_tags == ["الرياض & جدة"]

@@ -387,3 +387,19 @@ def export(
     except KhabarError as exc:
         raise _fail(exc) from exc
     err.print(f"exported {count:,} articles")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", envvar="KHABAR_WEB_WORKERS", help="Server processes.")] = 1,
+) -> None:
+    """Serve the web UI, the JSON API (/api/v1) and Atom feeds over the store."""
+    from khabar.web.serve import run_server
+
+    try:
+        run_server(resolve_db_url(db), host, port, workers)
+    except KhabarError as exc:
+        raise _fail(exc) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -18,6 +19,17 @@ def _digest(*parts: str | None) -> str:
         h.update((part or "").encode("utf-8", "surrogatepass"))
         h.update(b"\x1f")
     return h.hexdigest()
+
+
+def decode_entities(text: str | None) -> str:
+    """Decode HTML character references (``&#8220;``, ``&quot;``) that sources leave in plain-text fields.
+
+    Applied once, when an article is created from a source; the web layer
+    escapes on output, so a decoded ``<`` is shown, never run.
+    """
+    if not text:
+        return text or ""
+    return html.unescape(text) if "&" in text else text
 
 
 def article_id(url: str | None, outlet: str, title: str, text: str) -> str:
@@ -79,16 +91,16 @@ class Article:
         """Build a normalized article, deriving its id and language when not given."""
         article = cls(
             id=id or "",
-            outlet=outlet,
-            title=title,
-            text=text,
+            outlet=decode_entities(outlet),
+            title=decode_entities(title),
+            text=decode_entities(text),
             url=canonical_url(url) if url else None,
             published=published,
             published_raw=published_raw,
             fetched=fetched or datetime.now(UTC),
-            author=author or None,
+            author=decode_entities(author) or None,
             language=language or "",
-            publisher_tags=list(publisher_tags or []),
+            publisher_tags=[decode_entities(t) for t in publisher_tags or []],
         ).normalized()
         if not article.id:
             article.id = article_id(article.url, article.outlet, article.title, article.text)

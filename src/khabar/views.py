@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
+
 from khabar.dates import isoformat_utc
 from khabar.enrich.tags import phrase_key
-from khabar.errors import NotFound
+from khabar.errors import ConfigError, NotFound
 from khabar.model import Article
 from khabar.store import Store
 from khabar.text import match_key, terms
@@ -47,11 +50,22 @@ def describe_tags(store: Store, article_id: str) -> dict:
     }
 
 
+HEADLINE_WORDS = 12
+
+
+def headline(article: Article) -> str:
+    """The article's title, or its first words when the source gave no title."""
+    if article.title.strip():
+        return article.title
+    words = article.text.split()
+    return " ".join(words[:HEADLINE_WORDS]) + (" …" if len(words) > HEADLINE_WORDS else "")
+
+
 def summary(article: Article) -> dict:
     """The short form of an article used in lists."""
     return {
         "id": article.id,
-        "title": article.title,
+        "title": headline(article),
         "outlet": article.outlet,
         "published": isoformat_utc(article.published),
         "url": article.url,
@@ -105,19 +119,88 @@ def describe_story(store: Store, article_id: str) -> dict:
     story_id = store.stories_of([article_id]).get(article_id)
     if story_id is None:
         raise NotFound(f"article {article_id!r} has no story yet; stories are made at ingest")
+    return describe_story_by_id(store, story_id)
+
+
+def describe_story_by_id(store: Store, story_id: str) -> dict:
+    """A story by its id: title (its first article's), outlets with counts, and the timeline, oldest first."""
     timeline = store.story_articles(story_id)
+    if not timeline:
+        raise NotFound(f"no story with id {story_id!r}; an article's story is shown by `khabar story ID`")
     outlets: dict[str, int] = {}
     for article in timeline:
         outlets[article.outlet] = outlets.get(article.outlet, 0) + 1
     return {
         "story": story_id,
-        "title": timeline[0].title if timeline else "",
+        "title": headline(timeline[0]),
         "articles": len(timeline),
         "outlets": outlets,
-        "first_published": summary(timeline[0])["published"] if timeline else None,
-        "last_published": summary(timeline[-1])["published"] if timeline else None,
+        "first_published": isoformat_utc(timeline[0].published),
+        "last_published": isoformat_utc(timeline[-1].published),
         "timeline": [summary(a) for a in timeline],
     }
+
+
+TOP_STORY_WINDOW = timedelta(days=2)  # stories with coverage this close to the newest article compete
+TOP_STORY_HALF_LIFE_HOURS = 12.0
+
+
+def story_rank(outlets: int, articles: int, age_hours: float) -> float:
+    """How high a story stands on the home page: wider coverage first, fading as its latest article ages."""
+    return (outlets + 0.5 * math.log1p(articles)) * 0.5 ** (max(age_hours, 0.0) / TOP_STORY_HALF_LIFE_HOURS)
+
+
+def top_stories(store: Store, limit: int = 20, offset: int = 0, now: datetime | None = None) -> dict:
+    """The stories now, ranked by how many outlets cover them and how recent they are, each with its lead.
+
+    "Now" is the newest article's publication time (or ``now`` when given), so
+    a store of an old dump still has a front page.
+    """
+    reference = now or store.newest_published()
+    if reference is None:
+        return {"as_of": None, "offset": offset, "total": 0, "stories": []}
+    active = store.active_stories(reference - TOP_STORY_WINDOW)
+    hours = lambda moment: (reference - moment).total_seconds() / 3600 if moment else 1e9  # noqa: E731
+    ranked = sorted(
+        active,
+        key=lambda s: (-story_rank(len(s.outlets), s.articles, hours(s.last_published)), s.story_id),
+    )
+    page = ranked[offset : offset + limit]
+    leads = store.articles_by_ids([s.story_id for s in page])  # a story's id is its first article's id
+    stories = []
+    for activity in page:
+        lead = leads.get(activity.story_id)
+        if lead is None:
+            continue
+        stories.append(
+            {
+                "story": activity.story_id,
+                "title": headline(lead),
+                "lead": summary(lead),
+                "articles": activity.articles,
+                "outlets": activity.outlets,
+                "last_published": isoformat_utc(activity.last_published),
+            }
+        )
+    return {"as_of": isoformat_utc(reference), "offset": offset, "total": len(ranked), "stories": stories}
+
+
+def latest(store: Store, limit: int = 20, offset: int = 0, outlet: str | None = None) -> dict:
+    """One page of the newest articles, of one outlet when given (NotFound for an unknown outlet)."""
+    total = store.count_outlet(outlet) if outlet else store.count()
+    if outlet and total == 0:
+        raise NotFound(f"no outlet named {outlet!r}; `khabar stats` lists the outlets")
+    return {
+        "outlet": outlet,
+        "total": total,
+        "offset": offset,
+        "articles": [summary(a) for a in store.latest_articles(limit, offset, outlet)],
+    }
+
+
+def outlets(store: Store) -> dict:
+    """Every outlet with its article count, most first."""
+    return {"outlets": [{"name": name, "articles": n} for name, n in store.stats().by_outlet.items()]}
 
 
 def search_page(
@@ -138,7 +221,11 @@ def search_page(
     tag_key = phrase_key(tag) if tag else None
     if tag and tag_key is None:
         raise NotFound(f"{tag!r} cannot be a tag (it is empty or holds a stopword)")
-    filters = SearchFilters(outlet=outlet, since=parse_datetime(since), until=parse_datetime(until), tag_key=tag_key)
+    bounds = {name: parse_datetime(value) for name, value in (("since", since), ("until", until))}
+    for name, value in (("since", since), ("until", until)):
+        if value and bounds[name] is None:
+            raise ConfigError(f"{name}={value!r} is not a date; write it as 2015-07-21 or 2015-07-21T10:00:00Z")
+    filters = SearchFilters(outlet=outlet, since=bounds["since"], until=bounds["until"], tag_key=tag_key)
     results = search(store, query, filters, sort, limit, offset)
     return {
         "query": query,

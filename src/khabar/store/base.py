@@ -44,6 +44,16 @@ class Stats:
         return {"articles": self.articles, "by_outlet": self.by_outlet, "by_day": self.by_day}
 
 
+@dataclass
+class StoryActivity:
+    """How much coverage a story has: its articles, distinct outlets and latest publication."""
+
+    story_id: str
+    articles: int
+    outlets: list[str]
+    last_published: datetime | None
+
+
 class Store(ABC):
     """Where articles live. Writes are batched, and each batch is one transaction."""
 
@@ -180,6 +190,22 @@ class Store(ABC):
     @abstractmethod
     def story_articles(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first."""
+
+    @abstractmethod
+    def latest_articles(self, limit: int, offset: int = 0, outlet: str | None = None) -> list[Article]:
+        """Articles newest first (of one outlet when given), one page."""
+
+    @abstractmethod
+    def count_outlet(self, outlet: str) -> int:
+        """How many articles an outlet has."""
+
+    @abstractmethod
+    def newest_published(self) -> datetime | None:
+        """The publication time of the newest article (None for an empty store)."""
+
+    @abstractmethod
+    def active_stories(self, since: datetime) -> list[StoryActivity]:
+        """Every story with an article published at or after ``since``, with its counts over all its articles."""
 
     @abstractmethod
     def search(

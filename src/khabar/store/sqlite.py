@@ -17,7 +17,7 @@ from khabar.link.duplicates import Member
 from khabar.model import Article, Tag
 from khabar.search import TITLE_WEIGHT, Query, SearchFilters, index_fields
 from khabar.stats import CounterStats
-from khabar.store.base import Stats, Store, UpsertResult
+from khabar.store.base import Stats, Store, StoryActivity, UpsertResult
 from khabar.store.migrations import load_migrations
 
 _COLUMNS = (
@@ -485,6 +485,44 @@ class SQLiteStore(Store):
             (story_id,),
         ).fetchall()
         return [_row_to_article(r) for r in rows]
+
+    def active_stories(self, since: datetime) -> list[StoryActivity]:
+        """Every story with an article published at or after ``since``, with counts over all its articles."""
+        rows = self.conn.execute(
+            "SELECT m.story_id, a.outlet, COUNT(*), MAX(a.published) "
+            "FROM story_members m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.story_id IN (SELECT m2.story_id FROM articles a2 JOIN story_members m2 ON m2.article_id = a2.id "
+            "WHERE a2.published >= ?) GROUP BY m.story_id, a.outlet ORDER BY m.story_id, a.outlet",
+            (isoformat_utc(since),),
+        ).fetchall()
+        stories: dict[str, StoryActivity] = {}
+        for story_id, outlet, n, published in rows:
+            activity = stories.setdefault(story_id, StoryActivity(story_id, 0, [], None))
+            activity.articles += n
+            activity.outlets.append(outlet)
+            moment = parse_datetime(published)
+            if moment and (activity.last_published is None or moment > activity.last_published):
+                activity.last_published = moment
+        return list(stories.values())
+
+    # -- reading ------------------------------------------------------------------
+
+    def latest_articles(self, limit: int, offset: int = 0, outlet: str | None = None) -> list[Article]:
+        """Articles newest first (of one outlet when given), one page."""
+        where, params = ("WHERE outlet = ? ", [outlet]) if outlet else ("", [])
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM articles {where}ORDER BY published DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return [_row_to_article(r) for r in rows]
+
+    def count_outlet(self, outlet: str) -> int:
+        """How many articles an outlet has."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM articles WHERE outlet = ?", (outlet,)).fetchone()[0])
+
+    def newest_published(self) -> datetime | None:
+        """The publication time of the newest article (None for an empty store)."""
+        return parse_datetime(self.conn.execute("SELECT MAX(published) FROM articles").fetchone()[0])
 
     def _known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of the ids already stored."""
