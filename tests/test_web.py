@@ -260,3 +260,30 @@ def test_highlight_marks_matches_and_escapes_the_rest():
     html = str(highlight('قال [الوزير] <script>alert(1)</script> [<img src=x onerror=alert(1)>]'))
     assert "<mark>الوزير</mark>" in html
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
+
+
+def test_every_tag_shown_leads_to_a_page_listing_the_article(client):
+    articles = client.get("/api/v1/articles?limit=40").json()["articles"]
+    checked = 0
+    for summary in articles:
+        for tag in client.get(f"/api/v1/articles/{summary['id']}").json()["keyword_tags"]:
+            page = client.get(f"/api/v1/tags/{quote(tag, safe='')}?limit=100")
+            assert page.status_code == 200, tag
+            listed = [a["id"] for a in page.json()["articles"]]
+            assert summary["id"] in listed or page.json()["total"] > 100, tag
+            checked += 1
+    assert checked > 100
+
+
+def test_front_page_cache_reuses_a_result_within_its_interval_only():
+    from khabar.web.app import TimedCache
+
+    calls = []
+    cache = TimedCache(seconds=60)
+    assert cache.get(("k",), lambda: calls.append(1) or len(calls)) == 1
+    assert cache.get(("k",), lambda: calls.append(1) or len(calls)) == 1
+    assert cache.get(("other",), lambda: calls.append(1) or len(calls)) == 2
+    expired = TimedCache(seconds=0)
+    expired.get(("k",), lambda: calls.append(1))
+    expired.get(("k",), lambda: calls.append(1))
+    assert len(calls) == 4

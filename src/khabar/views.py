@@ -10,7 +10,7 @@ from khabar.enrich.tags import phrase_key
 from khabar.errors import ConfigError, NotFound
 from khabar.model import Article
 from khabar.store import Store
-from khabar.text import match_key, terms
+from khabar.text import display_form, match_key, terms
 
 
 def describe_article(store: Store, article_id: str) -> dict:
@@ -74,7 +74,8 @@ def summary(article: Article) -> dict:
 
 def articles_for_tag(store: Store, name: str, limit: int = 20, offset: int = 0) -> dict:
     """One page of the articles carrying a tag given in any spelling, newest first."""
-    key = phrase_key(name)
+    # A tag shown on a page is found by its display form; any other spelling by its stems.
+    key = store.tag_key_of(display_form(name)) or phrase_key(name)
     if key is None:
         raise NotFound(f"{name!r} cannot be a tag (it is empty or holds a stopword)")
     display = store.tag_display(key)

@@ -30,6 +30,7 @@ QUERY_TERMS = 15  # the article's heaviest terms that look up candidates (all 40
 HALF_LIFE_DAYS = 7.0
 DIVERSITY = 0.3  # weight of likeness to already chosen articles in maximal marginal relevance
 MIN_RELEVANCE = 0.05
+LISTED_TEXT_CHARS = 300  # enough for a headline when an article has no title
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def related(store: Store, article_id: str, k: int = 10) -> RelatedArticles:
     ids = [i for i, _ in hits]
     vectors = store.term_vectors(ids)
     tags = store.tags_of(ids)
-    articles = store.articles_by_ids(ids)
+    articles = store.articles_by_ids(ids, text_chars=LISTED_TEXT_CHARS)  # lists show titles, not bodies
     groups = store.duplicate_groups(ids)
     own_tags = {t.key for t in article.tags or []}
 
@@ -80,13 +81,20 @@ def related(store: Store, article_id: str, k: int = 10) -> RelatedArticles:
 
     read_also = next((Related(a, round(s, 4)) for s, a in ranked if a.outlet != article.outlet), None)
     pool = [(s, a) for s, a in ranked if read_also is None or a.id != read_also.article.id]
+    chosen = diverse(pool, [vectors[a.id] for _, a in pool], k)
+    return RelatedArticles(read_also, [Related(a, round(s, 4)) for s, a in chosen])
+
+
+def diverse(pool: list[tuple[float, Article]], vectors: list[dict[str, float]], k: int) -> list[tuple[float, Article]]:
+    """Up to ``k`` of the pool by maximal marginal relevance: each next pick maximizes its relevance
+    minus ``DIVERSITY`` times its largest cosine with the picks so far."""
+    remaining = list(zip(pool, vectors))
+    likeness = [0.0] * len(remaining)  # each candidate's largest cosine with the chosen ones so far
     chosen: list[tuple[float, Article]] = []
-    likeness = [0.0] * len(pool)  # each candidate's largest cosine with the chosen ones so far
-    while pool and len(chosen) < k:
-        best = max(range(len(pool)), key=lambda n: pool[n][0] - DIVERSITY * likeness[n])
-        picked = pool.pop(best)
+    while remaining and len(chosen) < k:
+        best = max(range(len(remaining)), key=lambda n: remaining[n][0][0] - DIVERSITY * likeness[n])
+        picked, picked_vector = remaining.pop(best)
         likeness.pop(best)
         chosen.append(picked)
-        picked_vector = vectors[picked[1].id]
-        likeness = [max(old, cosine(vectors[a.id], picked_vector)) for old, (_, a) in zip(likeness, pool)]
-    return RelatedArticles(read_also, [Related(a, round(s, 4)) for s, a in chosen])
+        likeness = [max(old, cosine(vector, picked_vector)) for old, (_, vector) in zip(likeness, remaining)]
+    return chosen

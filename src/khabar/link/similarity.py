@@ -53,9 +53,8 @@ def weigh_terms(title_terms: list[str], text_terms: list[str], stats: TermStats 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     """Cosine of two normalized sparse vectors."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    shared = a.keys() & b.keys()  # a set operation in C; the sum then runs over a few terms only
+    return sum(a[t] * b[t] for t in shared)
 
 
 def tag_overlap(a: Iterable[Tag] | Iterable[str], b: Iterable[Tag] | Iterable[str]) -> float:

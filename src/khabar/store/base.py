@@ -80,6 +80,10 @@ class Store(ABC):
         """The most used display form of a tag key, or None."""
 
     @abstractmethod
+    def tag_key_of(self, display: str) -> str | None:
+        """The key of the tag shown as ``display`` (its most used key), or None."""
+
+    @abstractmethod
     def articles_with_tag(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
         """Articles tagged with a key, newest first."""
 
@@ -166,8 +170,8 @@ class Store(ABC):
         """Articles with the largest dot product with a term vector."""
 
     @abstractmethod
-    def articles_by_ids(self, ids: Sequence[str]) -> dict[str, Article]:
-        """Stored articles by id (without tags)."""
+    def articles_by_ids(self, ids: Sequence[str], text_chars: int | None = None) -> dict[str, Article]:
+        """Stored articles by id, without tags; with only the first ``text_chars`` characters of text when given."""
 
     @abstractmethod
     def tags_of(self, ids: Sequence[str]) -> dict[str, set[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from khabar import views
 from khabar.store import Store
@@ -41,8 +41,8 @@ def get_duplicates(store: StoreDep, article_id: str) -> dict:
 
 
 @router.get("/stories", summary="The top stories now, by outlets covering them and recency")
-def list_stories(store: StoreDep, limit: Limit = 20, offset: Offset = 0) -> dict:
-    return views.top_stories(store, limit, offset)
+def list_stories(request: Request, store: StoreDep, limit: Limit = 20, offset: Offset = 0) -> dict:
+    return request.app.state.front_page.get(("stories", limit, offset), lambda: views.top_stories(store, limit, offset))
 
 
 @router.get("/stories/{story_id}", summary="A story's timeline of coverage across outlets")

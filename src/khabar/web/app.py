@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -63,6 +64,33 @@ class StorePerThread:
             self._opened.clear()
 
 
+class TimedCache:
+    """Results of slow read-side views kept for a few seconds, so a busy front page is computed once per
+    interval rather than once per visitor. News pages tolerate being ``seconds`` old."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[tuple, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute):  # noqa: ANN001, ANN201 - any view function and its result
+        """The cached value for ``key``, computing it when missing or older than the interval."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry and now - entry[0] < self.seconds:
+            return entry[1]
+        value = compute()
+        with self._lock:
+            if len(self._entries) > 1000:
+                self._entries.clear()
+            self._entries[key] = (now, value)
+        return value
+
+
+FRONT_PAGE_SECONDS = 10.0
+
+
 def templates() -> Jinja2Templates:
     """The page templates, autoescaping on, with khabar's formatting filters."""
     env = Jinja2Templates(directory=str(HERE / "templates"))
@@ -110,6 +138,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
     )
     app.state.stores = StorePerThread(url)
     app.state.templates = templates()
+    app.state.front_page = TimedCache(FRONT_PAGE_SECONDS)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     app.include_router(feeds.router)

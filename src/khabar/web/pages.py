@@ -30,8 +30,9 @@ def pager(page: int, total: int, size: int = PAGE_SIZE) -> dict:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, store: StoreDep, page: Page = 1) -> HTMLResponse:
-    stories = views.top_stories(store, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    latest = views.latest(store, 10)["articles"] if page == 1 else []
+    offset = (page - 1) * PAGE_SIZE
+    stories = request.app.state.front_page.get(("stories", offset), lambda: views.top_stories(store, PAGE_SIZE, offset))
+    latest = request.app.state.front_page.get(("latest",), lambda: views.latest(store, 10)["articles"]) if page == 1 else []
     return render(request, "home.html", stories=stories, latest=latest, pager=pager(page, stories["total"]))
 
 
