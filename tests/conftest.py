@@ -108,3 +108,17 @@ def web_store_path(tmp_path_factory, two_days_sample) -> Path:
         report = ingest_paths(s, [str(dump)])
         assert report.stored + report.skipped_total == report.read and report.stored > 600, report
     return path
+
+
+@pytest.fixture(scope="session")
+def outlet_records() -> dict[str, list[dict]]:
+    """The first 12 SaudiNewsNet articles with text of each of its 14 outlets."""
+    by_outlet: dict[str, list[dict]] = {}
+    with gzip.open(_require(SAUDINEWSNET)) as handle:
+        for line in handle:
+            record = orjson.loads(line)
+            kept = by_outlet.setdefault(record["source"], [])
+            if len(kept) < 12 and record["content"].strip():
+                kept.append(record)
+    assert len(by_outlet) == 14
+    return by_outlet

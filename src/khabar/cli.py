@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from khabar import __version__
+from khabar.dates import isoformat_utc
 from khabar.enrich import retag as retag_store
 from khabar.enrich.batch import tag_file
 from khabar.errors import KhabarError
@@ -403,3 +404,103 @@ def serve(
         run_server(resolve_db_url(db), host, port, workers)
     except KhabarError as exc:
         raise _fail(exc) from exc
+
+
+SourcesOption = Annotated[
+    Optional[Path],
+    typer.Option("--sources", envvar="KHABAR_SOURCES", help="Sources file (TOML) [default: khabar's outlet list]."),
+]
+
+
+def _sources(sources_file: Path | None, feeds: list[str] | None, allow_private: bool):  # noqa: ANN202
+    """The outlets a command works on: given feeds, else the sources file, else the default list."""
+    from khabar.ingest.sources import load_sources, single_feed, with_local
+
+    if feeds:
+        return [single_feed(url, allow_private) for url in feeds]
+    chosen = list(load_sources(sources_file).sources)
+    return [with_local(s) for s in chosen] if allow_private else chosen
+
+
+@app.command()
+def fetch(
+    once: Annotated[bool, typer.Option("--once", help="Poll every outlet once and exit (for cron).")] = True,
+    feed: Annotated[Optional[list[str]], typer.Option("--feed", help="Fetch this feed URL instead of the sources.")] = None,
+    sources_file: SourcesOption = None,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="Allow private and loopback addresses (local test outlets).")
+    ] = False,
+    db: DbOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Poll feeds once: fetch new items' pages, extract, tag, link and store them."""
+    from khabar.ingest.live import fetch_once
+
+    try:
+        outlets = _sources(sources_file, feed, allow_private)
+        with open_store(db) as store:
+            reports = fetch_once(store, outlets)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    if json_output:
+        _print_json([r.to_dict() for r in reports])
+        return
+    for r in reports:
+        err.print(f"{r.source}: {r.items} items, {r.stored} stored, {r.updated} updated, {len(r.problems)} problems")
+        for problem in r.problems[:10]:
+            err.print(f"  {problem}")
+
+
+@app.command()
+def up(
+    sources_file: SourcesOption = None,
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address the web server listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the web server listens on.")] = 8000,
+    serve_web: Annotated[bool, typer.Option("--serve/--no-serve", help="Run the web server too.")] = True,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow private and loopback addresses.")] = False,
+) -> None:
+    """Follow the outlets continuously and serve the result, until Ctrl-C or SIGTERM."""
+    from khabar.up import run_up
+
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.WARNING))
+    try:
+        run_up(resolve_db_url(db), _sources(sources_file, None, allow_private), host=host, port=port, serve=serve_web)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def sources(
+    sources_file: SourcesOption = None,
+    db: DbOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Each outlet's feeds and fetching state: last success, last error, items seen, next poll."""
+    from khabar.ingest.sources import load_sources
+
+    try:
+        outlets = load_sources(sources_file).sources
+        with open_store(db) as store:
+            states = store.source_states()
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    rows = []
+    for s in outlets:
+        st = states.get(s.name)
+        rows.append({
+            "name": s.name, "feeds": list(s.feeds),
+            "last_success": isoformat_utc(st.last_success) if st else None,
+            "last_error": st.last_error if st else None,
+            "last_error_at": isoformat_utc(st.last_error_at) if st else None,
+            "items_seen": st.items_seen if st else 0, "articles": st.articles if st else 0,
+            "next_poll": isoformat_utc(st.next_poll) if st else None,
+        })  # fmt: skip
+    if json_output:
+        _print_json(rows)
+        return
+    table = Table("outlet", "last success", "items seen", "articles", "last error")
+    for row in rows:
+        table.add_row(row["name"], row["last_success"] or "never", str(row["items_seen"]), str(row["articles"]),
+                      (row["last_error"] or "")[:80])  # fmt: skip
+    out.print(table)

@@ -43,6 +43,7 @@ def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int) -> I
         yield from map(fn, items)
         return
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["khabar._preload"])  # workers start with khabar loaded and warmed
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[Future[Out]] = deque()
         for item in items:

@@ -260,7 +260,14 @@ def _tags(data: dict[str, Any], key: str | None) -> list[str]:
 
 
 def record_to_article(data: dict[str, Any]) -> Article:
-    """Turn one raw record into a normalized article, or raise :class:`RecordError` saying why not."""
+    """Turn one raw record into a normalized article, or raise :class:`RecordError` saying why not.
+
+    A fetched page (a record with ``html`` and no ``text``) has its main text extracted first.
+    """
+    if "html" in data and not data.get("text"):
+        from khabar.ingest.pages import page_record
+
+        data = page_record(data)
     layout = _layout_of(data)
     text = _string(data, layout.text)
     if not text.strip():

@@ -54,6 +54,21 @@ class StoryActivity:
     last_published: datetime | None
 
 
+@dataclass
+class SourceState:
+    """What the fetcher knows of an outlet: when it last polled, succeeded and failed, and how often to poll."""
+
+    name: str
+    last_poll: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    items_seen: int = 0
+    articles: int = 0
+    interval: float | None = None  # seconds
+    next_poll: datetime | None = None
+
+
 class Store(ABC):
     """Where articles live. Writes are batched, and each batch is one transaction."""
 
@@ -210,6 +225,32 @@ class Store(ABC):
     @abstractmethod
     def active_stories(self, since: datetime) -> list[StoryActivity]:
         """Every story with an article published at or after ``since``, with its counts over all its articles."""
+
+    # -- fetching state ---------------------------------------------------------------
+
+    @abstractmethod
+    def source_states(self) -> dict[str, SourceState]:
+        """Every outlet's fetching state, by name."""
+
+    @abstractmethod
+    def save_source_state(self, state: SourceState) -> None:
+        """Store (replace) an outlet's fetching state."""
+
+    @abstractmethod
+    def http_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for a URL (None, None when unknown)."""
+
+    @abstractmethod
+    def save_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember a URL's validators for the next conditional GET."""
+
+    @abstractmethod
+    def feed_item_fingerprints(self, urls: Sequence[str]) -> dict[str, str]:
+        """The fingerprint recorded for each of these item URLs that was handled before."""
+
+    @abstractmethod
+    def record_feed_items(self, items: Sequence[tuple[str, str, str, str | None]]) -> None:
+        """Record handled items as (url, source, fingerprint, article id or None)."""
 
     @abstractmethod
     def search(

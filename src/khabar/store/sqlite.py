@@ -17,7 +17,7 @@ from khabar.link.duplicates import Member
 from khabar.model import Article, Tag
 from khabar.search import TITLE_WEIGHT, Query, SearchFilters, index_fields
 from khabar.stats import CounterStats
-from khabar.store.base import Stats, Store, StoryActivity, UpsertResult
+from khabar.store.base import SourceState, Stats, Store, StoryActivity, UpsertResult
 from khabar.store.migrations import load_migrations
 
 _COLUMNS = (
@@ -524,6 +524,58 @@ class SQLiteStore(Store):
             if moment and (activity.last_published is None or moment > activity.last_published):
                 activity.last_published = moment
         return list(stories.values())
+
+    # -- fetching state -------------------------------------------------------------
+
+    def source_states(self) -> dict[str, SourceState]:
+        """Every outlet's fetching state, by name."""
+        rows = self.conn.execute(
+            "SELECT name, last_poll, last_success, last_error, last_error_at, items_seen, articles, interval, next_poll "
+            "FROM source_state"
+        ).fetchall()
+        return {
+            r[0]: SourceState(r[0], _stored_time(r[1]), _stored_time(r[2]), r[3], _stored_time(r[4]), r[5], r[6], r[7],
+                              _stored_time(r[8]))  # fmt: skip
+            for r in rows
+        }
+
+    def save_source_state(self, state: SourceState) -> None:
+        """Store (replace) an outlet's fetching state."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (state.name, isoformat_utc(state.last_poll), isoformat_utc(state.last_success), state.last_error,
+                 isoformat_utc(state.last_error_at), state.items_seen, state.articles, state.interval,
+                 isoformat_utc(state.next_poll)),
+            )  # fmt: skip
+
+    def http_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for a URL (None, None when unknown)."""
+        row = self.conn.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember a URL's validators for the next conditional GET."""
+        with self.transaction():
+            if etag or last_modified:
+                self.conn.execute("INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?)", (url, etag, last_modified))
+            else:
+                self.conn.execute("DELETE FROM http_cache WHERE url = ?", (url,))
+
+    def feed_item_fingerprints(self, urls: Sequence[str]) -> dict[str, str]:
+        """The fingerprint recorded for each of these item URLs that was handled before."""
+        return dict(self._in("SELECT url, fingerprint FROM feed_items WHERE url IN ({marks})", list(urls)))
+
+    def record_feed_items(self, items: Sequence[tuple[str, str, str, str | None]]) -> None:
+        """Record handled items as (url, source, fingerprint, article id or None)."""
+        now = isoformat_utc(datetime.now(UTC))
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO feed_items (url, source, fingerprint, article_id, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET fingerprint = excluded.fingerprint, "
+                "article_id = COALESCE(excluded.article_id, feed_items.article_id), last_seen = excluded.last_seen",
+                [(url, source, fp, article_id, now, now) for url, source, fp, article_id in items],
+            )
 
     # -- reading ------------------------------------------------------------------
 
