@@ -11,14 +11,12 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
 import time
 
 import httpx
-import pytest
 from typer.testing import CliRunner
 
 from khabar.cli import app

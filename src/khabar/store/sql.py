@@ -1,0 +1,532 @@
+"""What the SQL backends share: every store operation written once, in SQL that SQLite and PostgreSQL both run.
+
+Statements use ``?`` placeholders; a backend runs them through :meth:`SQLStore._x` and
+:meth:`SQLStore._xmany`, which adapt them. Backends add the connection, transactions,
+migrations and full-text search, which differ.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+
+import orjson
+
+from khabar.dates import UTC, isoformat_utc, parse_datetime
+from khabar.link.duplicates import Member
+from khabar.model import Article, Tag
+from khabar.stats import CounterStats
+from khabar.store.base import SourceState, Stats, Store, StoryActivity, UpsertResult
+
+_COLUMNS = (
+    "id, url, outlet, title, text, published, published_raw, fetched, author, language, publisher_tags"
+)
+_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _COLUMNS.split(","))
+
+
+def _stored_time(value: str | None) -> datetime | None:
+    """A time as the store writes it (ISO 8601 UTC with Z), read without the general parser."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def _row_to_article(row: Sequence) -> Article:
+    """Rebuild an article from a row of ``_COLUMNS``."""
+    (id_, url, outlet, title, text, published, published_raw, fetched, author, language, tags) = row
+    return Article(
+        id=id_,
+        url=url,
+        outlet=outlet,
+        title=title,
+        text=text,
+        published=_stored_time(published),
+        published_raw=published_raw,
+        fetched=_stored_time(fetched),
+        author=author,
+        language=language,
+        publisher_tags=orjson.loads(tags),
+    )
+
+
+def _article_to_row(article: Article, now: str) -> tuple:
+    """The values of one article for the upsert statement."""
+    return (
+        article.id,
+        article.url,
+        article.outlet,
+        article.title,
+        article.text,
+        isoformat_utc(article.published),
+        article.published_raw,
+        isoformat_utc(article.fetched),
+        article.author,
+        article.language,
+        orjson.dumps(article.publisher_tags).decode(),
+        article.content_hash,
+        now,
+        now,
+    )
+
+
+_UPSERT = f"""
+INSERT INTO articles ({_COLUMNS}, content_hash, first_seen, updated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    url = excluded.url, outlet = excluded.outlet, title = excluded.title, text = excluded.text,
+    published = excluded.published, published_raw = excluded.published_raw, fetched = excluded.fetched,
+    author = excluded.author, language = excluded.language, publisher_tags = excluded.publisher_tags,
+    content_hash = excluded.content_hash, updated = excluded.updated
+WHERE articles.content_hash != excluded.content_hash
+"""
+
+
+class SQLStore(Store):
+    """The shared SQL of the SQLite and PostgreSQL stores."""
+
+    def _x(self, sql: str, params: Sequence = ()):  # noqa: ANN202 - a DB-API cursor
+        """Execute one statement (``?`` placeholders); return its cursor."""
+        raise NotImplementedError
+
+    def _xmany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        """Execute one statement for many parameter rows."""
+        raise NotImplementedError
+
+    def _lock_articles(self, ids: Sequence[str]) -> None:
+        """Lock these articles' rows until the transaction ends (where writers can interleave)."""
+
+    def upsert_articles(self, articles: Sequence[Article], *, search: bool = True) -> UpsertResult:
+        """Insert new articles and update changed ones, with their tags and (unless ``search`` is
+        false) their search index entries, in one transaction."""
+        result = UpsertResult()
+        if not articles:
+            return result
+        latest: dict[str, Article] = {}
+        for article in articles:  # within a batch the last version of an id wins
+            latest[article.id] = article
+        now = isoformat_utc(datetime.now(UTC))
+        with self.transaction():
+            known = self._known_hashes(list(latest))
+            rows = []
+            for article in latest.values():
+                old = known.get(article.id)
+                digest = article.content_hash
+                if old is None:
+                    result.stored += 1
+                elif old != digest:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+                    continue
+                result.changed_ids.append(article.id)
+                if old is None:
+                    result.new_ids.append(article.id)
+                rows.append(_article_to_row(article, now))
+            self._xmany(_UPSERT, rows)
+            changed = set(result.changed_ids)
+            self._write_tags({a.id: a.tags for a in latest.values() if a.id in changed and a.tags is not None})
+            if search:
+                self._write_search([a for a in latest.values() if a.id in changed])
+        result.unchanged += len(articles) - len(latest)
+        return result
+
+    def _write_tags(self, tags: dict[str, list[Tag]]) -> None:
+        """Replace the tags of these articles and recount their display forms (inside the caller's transaction)."""
+        if not tags:
+            return
+        uses: Counter[tuple[str, str]] = Counter()
+        ids = list(tags)
+        for key, display in self._in("SELECT key, display FROM article_tags WHERE article_id IN ({marks})", ids):
+            uses[(key, display)] -= 1
+        self._in("DELETE FROM article_tags WHERE article_id IN ({marks})", ids)
+        rows = [(i, rank, t.key, t.display, t.score) for i, ts in tags.items() for rank, t in enumerate(ts)]
+        self._xmany("INSERT INTO article_tags (article_id, rank, key, display, score) VALUES (?, ?, ?, ?, ?)", rows)
+        for _, _, key, display, _ in rows:
+            uses[(key, display)] += 1
+        self._xmany(
+            "INSERT INTO tag_forms (key, display, uses) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, display) DO UPDATE SET uses = tag_forms.uses + excluded.uses",
+            [(key, display, n) for (key, display), n in uses.items() if n],
+        )
+
+    def set_tags(self, tags: dict[str, list[Tag]]) -> None:
+        """Replace the tags of stored articles, in one transaction (ids not stored are passed over)."""
+        with self.transaction():
+            stored = set(self._known_hashes(list(tags)))
+            self._write_tags({i: ts for i, ts in tags.items() if i in stored})
+
+    def get_tags(self, article_id: str) -> list[Tag]:
+        """An article's tags, best first, each shown in its key's most used display form."""
+        rows = self._x(
+            "SELECT t.key, (SELECT f.display FROM tag_forms f WHERE f.key = t.key "
+            "ORDER BY f.uses DESC, length(f.display), f.display LIMIT 1), t.score "
+            "FROM article_tags t WHERE t.article_id = ? ORDER BY t.rank",
+            (article_id,),
+        )
+        return [Tag(display=display, key=key, score=score) for key, display, score in rows]
+
+    def tag_display(self, key: str) -> str | None:
+        """The most used display form of a tag key, or None when no article has it."""
+        row = self._x(
+            "SELECT display FROM tag_forms WHERE key = ? AND uses > 0 ORDER BY uses DESC, length(display), display LIMIT 1",
+            (key,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def tag_key_of(self, display: str) -> str | None:
+        """The key of the tag shown as ``display`` (its most used key), or None."""
+        row = self._x(
+            "SELECT key FROM tag_forms WHERE display = ? AND uses > 0 ORDER BY uses DESC, key LIMIT 1", (display,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def articles_with_tag(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles tagged with a key, newest first."""
+        rows = self._x(
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN article_tags t ON t.article_id = a.id "
+            "WHERE t.key = ? ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
+            (key, limit, offset),
+        ).fetchall()
+        return [_row_to_article(row) for row in rows]
+
+    def count_tag(self, key: str) -> int:
+        """How many articles carry a tag key."""
+        return int(self._x("SELECT COUNT(*) FROM article_tags WHERE key = ?", (key,)).fetchone()[0])
+
+    def add_term_stats(self, counts: Mapping[str, int], documents: int) -> None:
+        """Add document frequencies (``counts``) of ``documents`` more documents, in one transaction."""
+        if not documents:
+            return
+        with self.transaction():
+            self._xmany(
+                "INSERT INTO term_stats (key, df) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET df = term_stats.df + excluded.df",
+                counts.items(),
+            )
+            self._x("UPDATE corpus_stats SET value = value + ? WHERE name = 'documents'", (documents,))
+
+    def corpus_documents(self) -> int:
+        """How many documents the corpus statistics count."""
+        return int(self._x("SELECT value FROM corpus_stats WHERE name = 'documents'").fetchone()[0])
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these ids are stored."""
+        return set(self._known_hashes(list(ids)))
+
+    def reset_term_stats(self) -> None:
+        """Forget the corpus statistics (before rebuilding them)."""
+        with self.transaction():
+            self._x("DELETE FROM term_stats")
+            self._x("UPDATE corpus_stats SET value = 0 WHERE name = 'documents'")
+
+    def load_term_stats(self) -> CounterStats:
+        """The corpus statistics, read into memory."""
+        documents = self.corpus_documents()
+        return CounterStats(documents, Counter(dict(self._x("SELECT key, df FROM term_stats"))))
+
+    # -- near-duplicates ---------------------------------------------------------
+
+    def _in(self, sql: str, ids: Sequence[str]) -> list[tuple]:
+        """Run ``sql`` (with one ``{marks}`` placeholder list) over ids in chunks of 500; return its rows."""
+        rows: list[tuple] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows.extend(self._x(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return rows
+
+    def put_fingerprints(self, fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> None:
+        """Store (replace) signatures and LSH bands of articles."""
+        with self.transaction():
+            self._in("DELETE FROM lsh_bands WHERE article_id IN ({marks})", list(fingerprints))
+            self._xmany(
+                "INSERT INTO fingerprints (article_id, signature) VALUES (?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature",
+                [(i, sig) for i, (sig, _) in fingerprints.items()],
+            )
+            self._xmany(  # in key order, as above
+                "INSERT INTO lsh_bands (band, bucket, article_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                sorted((band, bucket, i) for i, (_, bands) in fingerprints.items() for band, bucket in bands),
+            )
+
+    def fingerprint_candidates(
+        self, article_id: str, bands: Sequence[tuple[int, int]]
+    ) -> list[tuple[str, bytes, datetime | None]]:
+        """Other articles sharing an LSH band with these, with their signatures and publication times."""
+        where = " OR ".join("(b.band = ? AND b.bucket = ?)" for _ in bands)
+        params = [v for pair in bands for v in pair]
+        rows = self._x(
+            "SELECT f.article_id, f.signature, a.published FROM fingerprints f JOIN articles a ON a.id = f.article_id "
+            f"WHERE f.article_id IN (SELECT b.article_id FROM lsh_bands b WHERE {where}) AND f.article_id != ?",
+            [*params, article_id],
+        )
+        return [(i, sig, parse_datetime(p)) for i, sig, p in rows]
+
+    def duplicate_groups(self, ids: Iterable[str]) -> dict[str, str]:
+        """The duplicate group (canonical id) of each of these ids that is in one."""
+        return dict(self._in("SELECT article_id, group_id FROM duplicate_groups WHERE article_id IN ({marks})", list(ids)))
+
+    def group_members(self, group_ids: Iterable[str]) -> set[str]:
+        """Every member of these duplicate groups."""
+        rows = self._in("SELECT article_id FROM duplicate_groups WHERE group_id IN ({marks})", list(group_ids))
+        return {row[0] for row in rows}
+
+    def members_info(self, ids: Iterable[str]) -> list[Member]:
+        """Publication time and text length of articles, for choosing a group's canonical one."""
+        rows = self._in("SELECT id, published, length(text) FROM articles WHERE id IN ({marks})", list(ids))
+        return [Member(i, parse_datetime(p), n) for i, p, n in rows]
+
+    def set_duplicate_groups(self, assignment: Mapping[str, str]) -> None:
+        """Put articles in duplicate groups (article id → canonical id)."""
+        with self.transaction():
+            self._xmany(
+                "INSERT INTO duplicate_groups (article_id, group_id) VALUES (?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET group_id = excluded.group_id",
+                assignment.items(),
+            )
+
+    def duplicates_of(self, article_id: str) -> list[Article]:
+        """The article's duplicate group, canonical first (empty when it has no duplicate)."""
+        row = self._x("SELECT group_id FROM duplicate_groups WHERE article_id = ?", (article_id,)).fetchone()
+        if not row:
+            return []
+        rows = self._x(
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN duplicate_groups d ON d.article_id = a.id "
+            "WHERE d.group_id = ? ORDER BY a.id = d.group_id DESC, a.published, a.id",
+            (row[0],),
+        ).fetchall()
+        return [_row_to_article(r) for r in rows]
+
+    # -- term vectors (related articles) -----------------------------------------
+
+    def put_term_vectors(self, vectors: Mapping[str, Mapping[str, float]]) -> None:
+        """Store (replace) articles' term vectors and their postings in the inverted index."""
+        with self.transaction():
+            old = self.term_vectors(list(vectors))
+            self._xmany(
+                "DELETE FROM article_terms WHERE term = ? AND article_id = ?",
+                [(term, i) for i, vector in old.items() for term in vector],
+            )
+            self._xmany(
+                "INSERT INTO article_vectors (article_id, vector) VALUES (?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET vector = excluded.vector",
+                [(i, orjson.dumps(vector).decode()) for i, vector in vectors.items()],
+            )
+            self._xmany(  # in key order: B-tree inserts then touch each page once
+                "INSERT INTO article_terms (term, article_id, weight) VALUES (?, ?, ?)",
+                sorted((term, i, w) for i, vector in vectors.items() for term, w in vector.items()),
+            )
+
+    def term_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Stored term vectors of these articles (empty for an article without one)."""
+        vectors: dict[str, dict[str, float]] = {i: {} for i in ids}
+        for article_id, vector in self._in(
+            "SELECT article_id, vector FROM article_vectors WHERE article_id IN ({marks})", list(ids)
+        ):
+            vectors[article_id] = orjson.loads(vector)
+        return vectors
+
+    def nearest_by_terms(self, vector: Mapping[str, float], limit: int, exclude: str) -> list[tuple[str, float]]:
+        """Articles with the largest dot product with a term vector (an inverted-index search)."""
+        if not vector:
+            return []
+        values = ",".join("(?, ?)" for _ in vector)
+        params = [v for item in vector.items() for v in item]
+        return list(
+            self._x(
+                f"WITH q(term, w) AS (VALUES {values}) "
+                "SELECT t.article_id, SUM(t.weight * q.w) AS dot FROM q JOIN article_terms t ON t.term = q.term "
+                "WHERE t.article_id != ? GROUP BY t.article_id ORDER BY dot DESC LIMIT ?",
+                [*params, exclude, limit],
+            )
+        )
+
+    def articles_by_ids(self, ids: Sequence[str], text_chars: int | None = None) -> dict[str, Article]:
+        """Stored articles by id, without tags; with only the first ``text_chars`` characters of text when given."""
+        columns = _COLUMNS if text_chars is None else _COLUMNS.replace("text,", f"substr(text, 1, {int(text_chars)}),")
+        rows = self._in(f"SELECT {columns} FROM articles WHERE id IN ({{marks}})", list(ids))
+        return {row[0]: _row_to_article(row) for row in rows}
+
+    def tags_of(self, ids: Sequence[str]) -> dict[str, set[str]]:
+        """Tag keys of these articles."""
+        keys: dict[str, set[str]] = {i: set() for i in ids}
+        for article_id, key in self._in("SELECT article_id, key FROM article_tags WHERE article_id IN ({marks})", list(ids)):
+            keys[article_id].add(key)
+        return keys
+
+    # -- stories ------------------------------------------------------------------
+
+    def stories_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The story of each of these articles that has one."""
+        return dict(self._in("SELECT article_id, story_id FROM story_members WHERE article_id IN ({marks})", list(ids)))
+
+    def assign_stories(self, assignment: Mapping[str, str]) -> None:
+        """Put articles in stories (article id → story id); an article already placed keeps its story."""
+        with self.transaction():
+            self._xmany(
+                "INSERT INTO story_members (article_id, story_id) VALUES (?, ?) ON CONFLICT DO NOTHING", assignment.items()
+            )
+
+    def recent_story_vectors(
+        self, days: float, since: datetime | None = None
+    ) -> list[tuple[str, datetime | None, str, dict[str, float]]]:
+        """Articles placed in stories and published after ``since`` minus ``days`` (default: within
+        ``days`` of the newest placed article), with their term vectors."""
+        if since is None:
+            newest = self._x(
+                "SELECT MAX(a.published) FROM articles a JOIN story_members m ON m.article_id = a.id"
+            ).fetchone()[0]
+            if newest is None:
+                return []
+            since = parse_datetime(newest)
+        since = isoformat_utc(since - timedelta(days=days))  # type: ignore[operator,assignment]
+        rows = self._x(
+            "SELECT a.id, a.published, m.story_id FROM articles a JOIN story_members m ON m.article_id = a.id "
+            "WHERE a.published >= ? ORDER BY a.published",
+            (since,),
+        ).fetchall()
+        vectors = self.term_vectors([r[0] for r in rows])
+        return [(i, parse_datetime(p), story, vectors[i]) for i, p, story in rows]
+
+    def story_articles(self, story_id: str) -> list[Article]:
+        """A story's articles, oldest first."""
+        rows = self._x(
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN story_members m ON m.article_id = a.id "
+            "WHERE m.story_id = ? ORDER BY a.published, a.id",
+            (story_id,),
+        ).fetchall()
+        return [_row_to_article(r) for r in rows]
+
+    def active_stories(self, since: datetime) -> list[StoryActivity]:
+        """Every story with an article published at or after ``since``, with counts over all its articles."""
+        rows = self._x(
+            "SELECT m.story_id, a.outlet, COUNT(*), MAX(a.published) "
+            "FROM story_members m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.story_id IN (SELECT m2.story_id FROM articles a2 JOIN story_members m2 ON m2.article_id = a2.id "
+            "WHERE a2.published >= ?) GROUP BY m.story_id, a.outlet ORDER BY m.story_id, a.outlet",
+            (isoformat_utc(since),),
+        ).fetchall()
+        stories: dict[str, StoryActivity] = {}
+        for story_id, outlet, n, published in rows:
+            activity = stories.setdefault(story_id, StoryActivity(story_id, 0, [], None))
+            activity.articles += n
+            activity.outlets.append(outlet)
+            moment = _stored_time(published)
+            if moment and (activity.last_published is None or moment > activity.last_published):
+                activity.last_published = moment
+        return list(stories.values())
+
+    # -- fetching state -------------------------------------------------------------
+
+    def source_states(self) -> dict[str, SourceState]:
+        """Every outlet's fetching state, by name."""
+        rows = self._x(
+            "SELECT name, last_poll, last_success, last_error, last_error_at, items_seen, articles, interval, next_poll "
+            "FROM source_state"
+        ).fetchall()
+        return {
+            r[0]: SourceState(r[0], _stored_time(r[1]), _stored_time(r[2]), r[3], _stored_time(r[4]), r[5], r[6], r[7],
+                              _stored_time(r[8]))  # fmt: skip
+            for r in rows
+        }
+
+    def save_source_state(self, state: SourceState) -> None:
+        """Store (replace) an outlet's fetching state."""
+        with self.transaction():
+            self._x(
+                "INSERT INTO source_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "last_poll = excluded.last_poll, last_success = excluded.last_success, last_error = excluded.last_error, "
+                "last_error_at = excluded.last_error_at, items_seen = excluded.items_seen, articles = excluded.articles, "
+                "interval = excluded.interval, next_poll = excluded.next_poll",
+                (state.name, isoformat_utc(state.last_poll), isoformat_utc(state.last_success), state.last_error,
+                 isoformat_utc(state.last_error_at), state.items_seen, state.articles, state.interval,
+                 isoformat_utc(state.next_poll)),
+            )  # fmt: skip
+
+    def http_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for a URL (None, None when unknown)."""
+        row = self._x("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember a URL's validators for the next conditional GET."""
+        with self.transaction():
+            if etag or last_modified:
+                self._x("INSERT INTO http_cache VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+                    "etag = excluded.etag, last_modified = excluded.last_modified", (url, etag, last_modified))
+            else:
+                self._x("DELETE FROM http_cache WHERE url = ?", (url,))
+
+    def feed_item_fingerprints(self, urls: Sequence[str]) -> dict[str, str]:
+        """The fingerprint recorded for each of these item URLs that was handled before."""
+        return dict(self._in("SELECT url, fingerprint FROM feed_items WHERE url IN ({marks})", list(urls)))
+
+    def record_feed_items(self, items: Sequence[tuple[str, str, str, str | None]]) -> None:
+        """Record handled items as (url, source, fingerprint, article id or None)."""
+        now = isoformat_utc(datetime.now(UTC))
+        with self.transaction():
+            self._xmany(
+                "INSERT INTO feed_items (url, source, fingerprint, article_id, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET fingerprint = excluded.fingerprint, "
+                "article_id = COALESCE(excluded.article_id, feed_items.article_id), last_seen = excluded.last_seen",
+                [(url, source, fp, article_id, now, now) for url, source, fp, article_id in items],
+            )
+
+    # -- reading ------------------------------------------------------------------
+
+    def latest_articles(self, limit: int, offset: int = 0, outlet: str | None = None) -> list[Article]:
+        """Articles newest first (of one outlet when given), one page."""
+        where, params = ("WHERE outlet = ? ", [outlet]) if outlet else ("", [])
+        rows = self._x(
+            f"SELECT {_COLUMNS} FROM articles {where}ORDER BY published DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return [_row_to_article(r) for r in rows]
+
+    def count_outlet(self, outlet: str) -> int:
+        """How many articles an outlet has."""
+        return int(self._x("SELECT COUNT(*) FROM articles WHERE outlet = ?", (outlet,)).fetchone()[0])
+
+    def newest_published(self) -> datetime | None:
+        """The publication time of the newest article (None for an empty store)."""
+        return parse_datetime(self._x("SELECT MAX(published) FROM articles").fetchone()[0])
+
+    def _known_hashes(self, ids: list[str]) -> dict[str, str]:
+        """Content hashes of the ids already stored."""
+        return dict(self._in("SELECT id, content_hash FROM articles WHERE id IN ({marks})", ids))
+
+    def get_article(self, article_id: str) -> Article | None:
+        """One article by id, or None."""
+        row = self._x(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if not row:
+            return None
+        article = _row_to_article(row)
+        article.tags = self.get_tags(article_id)
+        return article
+
+    def iter_articles(self, batch_size: int = 1000) -> Iterator[Article]:
+        """Every stored article, in id order, read in pages (keyset pagination)."""
+        last = ""
+        while True:
+            rows = self._x(
+                f"SELECT {_COLUMNS} FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_to_article(row)
+            last = rows[-1][0]
+
+    def count(self) -> int:
+        """How many articles are stored."""
+        return int(self._x("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def stats(self) -> Stats:
+        """Counts in total, by outlet (most first) and by UTC day of publication."""
+        by_outlet = dict(
+            self._x("SELECT outlet, COUNT(*) AS n FROM articles GROUP BY outlet ORDER BY n DESC, outlet")
+        )
+        by_day = dict(
+            self._x(
+                "SELECT COALESCE(substr(published, 1, 10), 'unknown') AS day, COUNT(*) FROM articles "
+                "GROUP BY day ORDER BY day"
+            )
+        )
+        return Stats(articles=sum(by_outlet.values()), by_outlet=by_outlet, by_day=by_day)
