@@ -64,15 +64,16 @@ def _tree_rss_mb(root: int) -> float:
     return sum(rss.get(pid, 0) for pid in tree) / 1024
 
 
-def run_once(dump: Path, workers: int, mode: str) -> dict:
+def run_once(dump: Path, workers: int, mode: str, cluster=None) -> dict:  # noqa: ANN001 - a support.postgres.Cluster
     """Ingest the dump into a new store in a fresh Python process; return its figures.
 
     Memory is sampled every 50 ms over the whole process tree (main process,
     forkserver and workers), so the peak counts every process of the job.
     """
     with tempfile.TemporaryDirectory() as tmp:
+        db = cluster.database() if cluster else str(Path(tmp) / "bench.db")
         proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(Path(tmp) / "bench.db"), str(dump), str(workers), mode],
+            [sys.executable, "-c", CHILD, db, str(dump), str(workers), mode],
             stdout=subprocess.PIPE, text=True,
         )
         tree_peak = 0.0
@@ -81,6 +82,9 @@ def run_once(dump: Path, workers: int, mode: str) -> dict:
             time.sleep(0.05)
         result = json.loads(proc.stdout.read())
         result["tree_peak_rss_mb"] = max(tree_peak, result["peak_rss_mb"])
+        result["db"] = db
+        if cluster and not KEEP:
+            cluster.drop(db)
         return result
 
 
@@ -92,14 +96,27 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["plain", "tags", "full"], choices=["plain", "tags", "full"],
                         help="plain: parse, normalize, store; tags: also tags and corpus statistics; "
                         "full: also the search index and linking (what khabar ingest does)")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: a throwaway PostgreSQL 15 cluster on loopback (tests/support/postgres.py); "
+                        "its server processes are not counted in the memory figures")
+    parser.add_argument("--keep", action="store_true", help="keep the last PostgreSQL database and print its URL")
     args = parser.parse_args()
+    global KEEP
+    KEEP = args.keep
+    cluster = None
+    if args.backend == "postgres":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from support.postgres import Cluster
+
+        cluster = Cluster().start()
+        print(f"backend: PostgreSQL at {cluster.admin_url.rsplit('/', 1)[0]}")
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     medians: dict[tuple[str, int], float] = {}
     for mode in args.modes:
         for workers in args.workers:
             runs = []
             for n in range(args.repeat):
-                r = run_once(args.dump, workers, mode)
+                r = run_once(args.dump, workers, mode, cluster)
                 runs.append(r)
                 print(
                     f"{mode:<7} workers={workers} run {n + 1}: {r['read']:,} read, {r['stored']:,} stored, "
@@ -116,6 +133,12 @@ def main() -> None:
         if ("full", workers) in medians:
             print(f"workers={workers}: full pipeline {30676 / medians[('full', workers)]:,.0f} stored articles/s "
                   "(issue 4 asks ≥ 1,000/s once stories and related articles are linked too)")
+    if cluster and KEEP:
+        print(f"kept the last store: {r['db']} (the cluster in {cluster.folder} keeps running)")
+    elif cluster:
+        cluster.stop()
+
+KEEP = False
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,8 @@
-"""Search latency on a store of the SaudiNewsNet dump (SQLite backend).
+"""Search latency on a store of the SaudiNewsNet dump (either backend: --db takes a path or a URL).
 
 Queries: a seeded sample of headlines (long, many terms) and of one- and
 two-word queries taken from them. Each query is the full library call,
-``khabar.search.search`` (parse, FTS5 BM25 over the pool, recency, duplicate
+``khabar.search.search`` (parse, full-text search over the pool (FTS5 BM25, or ts_rank on PostgreSQL), recency, duplicate
 collapse, snippets for one page of 10).
 
     python bench/search_latency.py --db PATH [--queries N]

@@ -21,6 +21,7 @@ import gzip
 import random
 import re
 import sqlite3
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -56,7 +57,15 @@ def evaluate(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                        help="where khabar's index lives; postgres starts a throwaway cluster (tests/support/postgres.py)")
     args = parser.parse_args()
+    cluster = None
+    if args.backend == "postgres":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from support.postgres import Cluster
+
+        cluster = Cluster().start()
     rng = random.Random(2015)
     records = [r for r in map(orjson.loads, gzip.open(DUMP)) if r["content"].strip()]
     ids = [record_to_article(r).id for r in records]
@@ -70,7 +79,8 @@ def main() -> None:
     queries = rng.sample(queries, min(args.queries, len(queries)))
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(str(Path(tmp) / "search.db"))
+        store = open_store(cluster.database() if cluster else str(Path(tmp) / "search.db"))
+        print(f"khabar's backend: {store.dialect}")
         ingest_records(store, [Record(r, str(n)) for n, r in enumerate(records)], workers=2, enrich=False, link=False)
         raw = sqlite3.connect(":memory:")
         raw.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body)")
@@ -99,6 +109,8 @@ def main() -> None:
                 recall, mrr = evaluate(ranked, relevant)
                 print(f"{name + label:<34}{recall:>10.3f}{mrr:>8.3f}{per_query:>12.1f}")
         store.close()
+    if cluster:
+        cluster.stop()
 
 
 if __name__ == "__main__":

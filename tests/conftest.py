@@ -44,10 +44,35 @@ def seed_page() -> str:
     return _require(SEED_PAGE).read_text(encoding="utf-8")
 
 
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL server for the session (see tests/support/postgres.py)."""
+    from support.postgres import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A fresh, empty store's URL on each backend: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "khabar.db")
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.database()
+    yield url
+    cluster.drop(url)
+
+
 @pytest.fixture
-def store(tmp_path):
-    """A fresh SQLite store in a temporary folder."""
-    with open_store(str(tmp_path / "khabar.db")) as s:
+def store(db_url):
+    """A fresh store on each backend."""
+    with open_store(db_url) as s:
         yield s
 
 
@@ -96,18 +121,22 @@ def two_days_sample() -> list[dict]:
     return records
 
 
-@pytest.fixture(scope="session")
-def web_store_path(tmp_path_factory, two_days_sample) -> Path:
-    """A store built through the whole pipeline from real articles of many outlets plus the hostile ones."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def web_store(request, tmp_path_factory, two_days_sample) -> str:
+    """A store (URL) built through the whole pipeline from real articles of many outlets plus the hostile
+    ones, on each backend."""
     from khabar.pipeline import ingest_paths
 
     folder = tmp_path_factory.mktemp("web")
     dump = write_jsonl(folder / "dump.jsonl", two_days_sample + HOSTILE_RECORDS)
-    path = folder / "web.db"
-    with open_store(str(path)) as s:
+    if request.param == "sqlite":
+        url = str(folder / "web.db")
+    else:
+        url = request.getfixturevalue("postgres_cluster").database()
+    with open_store(url) as s:
         report = ingest_paths(s, [str(dump)])
         assert report.stored + report.skipped_total == report.read and report.stored > 600, report
-    return path
+    return url
 
 
 @pytest.fixture(scope="session")

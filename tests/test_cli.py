@@ -32,9 +32,9 @@ def test_installed_entry_point_runs():
     assert result.returncode == 0 and "ingest" in result.stdout
 
 
-def test_ingest_stats_show_export_round_trip(tmp_path, saudinewsnet_sample):
+def test_ingest_stats_show_export_round_trip(tmp_path, saudinewsnet_sample, db_url):
     dump = write_jsonl(tmp_path / "sample.jsonl.gz", saudinewsnet_sample, compress=True)
-    db = str(tmp_path / "a.db")
+    db = db_url
     result = invoke("ingest", str(dump), "--db", db, "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -69,8 +69,8 @@ def test_db_comes_from_the_environment(tmp_path, saudinewsnet_sample):
     assert json.loads(invoke("stats", "--json", env=env).stdout)["articles"] > 0
 
 
-def test_exit_code_is_non_zero_only_when_nothing_could_be_read(tmp_path):
-    db = str(tmp_path / "c.db")
+def test_exit_code_is_non_zero_only_when_nothing_could_be_read(tmp_path, db_url):
+    db = db_url
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")
     result = invoke("ingest", str(bad), "--db", db)

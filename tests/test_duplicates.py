@@ -77,9 +77,9 @@ def test_reingest_is_idempotent_for_groups(tmp_path, store, saudinewsnet_sample)
     assert again.duplicate_pairs == 0 and store.duplicate_groups(list(before)) == before
 
 
-def test_cli_dupes(tmp_path, saudinewsnet_sample):
+def test_cli_dupes(tmp_path, saudinewsnet_sample, db_url):
     original = long_record(saudinewsnet_sample)
-    db = str(tmp_path / "c.db")
+    db = db_url
     dump = write_jsonl(tmp_path / "d.jsonl", [copy_of(original, "a", "2015-07-21T10:00:00Z"),
                                                copy_of(original, "b", "2015-07-21T11:00:00Z")])
     runner.invoke(app, ["ingest", str(dump), "--db", db])

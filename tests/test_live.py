@@ -44,9 +44,9 @@ def assert_all_good_articles_landed_once(store, outlets) -> None:
     assert len(urls) == len(set(urls))
 
 
-def test_fetch_lands_every_good_article_once_and_logs_each_fault(outlet_records, tmp_path, caplog):
+def test_fetch_lands_every_good_article_once_and_logs_each_fault(outlet_records, db_url, caplog):
     caplog.set_level(logging.WARNING, logger="khabar.ingest.live")
-    with Outlets(outlet_records) as outlets, open_store(str(tmp_path / "live.db")) as store:
+    with Outlets(outlet_records) as outlets, open_store(db_url) as store:
         sources = parse_sources(outlets.sources_toml()).sources
         with Fetcher(FAST) as fetcher:
             reports = fetch_once(store, sources, fetcher)
@@ -86,8 +86,8 @@ def test_fetch_lands_every_good_article_once_and_logs_each_fault(outlet_records,
         assert all(s.last_success and s.items_seen >= 12 and s.next_poll for s in states.values())
 
 
-def test_fetch_once_command_with_a_feed_url_and_the_sources_command(outlet_records, tmp_path):
-    db = str(tmp_path / "cli.db")
+def test_fetch_once_command_with_a_feed_url_and_the_sources_command(outlet_records, tmp_path, db_url):
+    db = db_url
     with Outlets(outlet_records, faults=False) as outlets:
         feed = outlets.outlets[4].feeds[0]
         refused = runner.invoke(app, ["fetch", "--once", "--feed", feed, "--db", db, "--json"])
@@ -113,8 +113,8 @@ def count(db: str) -> int:
         return store.count()
 
 
-def test_a_restart_after_a_kill_loses_nothing_and_duplicates_nothing(outlet_records, tmp_path):
-    db = str(tmp_path / "killed.db")
+def test_a_restart_after_a_kill_loses_nothing_and_duplicates_nothing(outlet_records, tmp_path, db_url):
+    db = db_url
     with Outlets(outlet_records) as outlets:
         sources_file = tmp_path / "sources.toml"
         sources_file.write_text(outlets.sources_toml(), encoding="utf-8")
@@ -135,8 +135,8 @@ def test_a_restart_after_a_kill_loses_nothing_and_duplicates_nothing(outlet_reco
             assert_all_good_articles_landed_once(store, outlets)
 
 
-def test_up_serves_while_fetching_and_stops_cleanly_on_sigterm(outlet_records, tmp_path):
-    db = str(tmp_path / "up.db")
+def test_up_serves_while_fetching_and_stops_cleanly_on_sigterm(outlet_records, tmp_path, db_url):
+    db = db_url
     port = free_port()
     with Outlets(outlet_records, faults=False) as outlets:
         sources_file = tmp_path / "sources.toml"

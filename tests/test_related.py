@@ -49,8 +49,8 @@ def test_related_prefers_the_same_topic(tmp_path, store):
     assert all(r.article.outlet != "c" or r.score < found.read_also.score for r in found.similar)
 
 
-def test_cli_related_and_pairs(tmp_path, saudinewsnet_sample):
-    db = str(tmp_path / "r.db")
+def test_cli_related_and_pairs(tmp_path, saudinewsnet_sample, db_url):
+    db = db_url
     runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:150])), "--db", db])
     exported = tmp_path / "e.jsonl"
     runner.invoke(app, ["export", "--db", db, "--output", str(exported)])

@@ -90,8 +90,8 @@ def test_index_follows_updates(tmp_path, store):
     assert search(store, "القصيم").hits and not search(store, "الأمطار").hits
 
 
-def test_cli_search(tmp_path):
-    db = str(tmp_path / "s.db")
+def test_cli_search(tmp_path, db_url):
+    db = db_url
     runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "s.jsonl", RECORDS)), "--db", db])
     page = json.loads(runner.invoke(app, ["search", "العراق", "--db", db, "--json"]).stdout)
     assert page["total"] == 1 and page["results"][0]["snippet"]

@@ -63,8 +63,8 @@ def test_every_article_gets_a_story_and_duplicates_share_it(tmp_path, store, sau
             assert len({stories[m.id] for m in members}) == 1
 
 
-def test_cli_story_timeline(tmp_path):
-    db = str(tmp_path / "s.db")
+def test_cli_story_timeline(tmp_path, db_url):
+    db = db_url
     records = [article(1, "a", FLOOD, "2015-07-21T08:00:00Z"), article(2, "b", FLOOD_2, "2015-07-21T15:00:00Z")]
     runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "a.jsonl", records)), "--db", db])
     exported = tmp_path / "e.jsonl"

@@ -130,8 +130,8 @@ def test_retag_rebuilds_statistics_and_tags(tmp_path, store, saudinewsnet_sample
     assert again.keys == report.keys and store.corpus_documents() == store.count()
 
 
-def test_cli_tags_tag_and_retag(tmp_path, saudinewsnet_sample):
-    db = str(tmp_path / "t.db")
+def test_cli_tags_tag_and_retag(tmp_path, saudinewsnet_sample, db_url):
+    db = db_url
     dump = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:200])
     assert runner.invoke(app, ["ingest", str(dump), "--db", db]).exit_code == 0
     exported = tmp_path / "e.jsonl"
@@ -147,7 +147,7 @@ def test_cli_tags_tag_and_retag(tmp_path, saudinewsnet_sample):
     assert result.exit_code == 0 and "retagged" in result.stdout
 
 
-def test_cli_batch_mode_with_and_without_a_store(tmp_path, seed_page, saudinewsnet_sample):
+def test_cli_batch_mode_with_and_without_a_store(tmp_path, seed_page, saudinewsnet_sample, db_url):
     inp = tmp_path / "in.jsonl"
     docs = [{"id": "seed", "title": "", "text": seed_article(seed_page)}] + [
         {"id": r["id"], "title": r["title"], "text": r["content"]} for r in saudinewsnet_sample[:20]
@@ -159,7 +159,7 @@ def test_cli_batch_mode_with_and_without_a_store(tmp_path, seed_page, saudinewsn
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == [d["id"] for d in docs]
     assert all(len(r["tags"]) <= 7 for r in rows) and "التحالف الدولي" in rows[0]["tags"]
-    db = str(tmp_path / "s.db")
+    db = db_url
     runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample)), "--db", db])
     out2 = tmp_path / "out2.jsonl"
     assert runner.invoke(app, ["tags", "--input", str(inp), "--output", str(out2), "--db", db]).exit_code == 0

@@ -19,8 +19,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(scope="module")
-def client(web_store_path):
-    with TestClient(create_app(str(web_store_path))) as c:
+def client(web_store):
+    with TestClient(create_app(web_store)) as c:
         yield c
 
 
@@ -136,10 +136,10 @@ def test_missing_things_get_a_clean_404_page(client):
 # -- API ------------------------------------------------------------------------
 
 
-def test_api_articles_paginate_and_agree_with_the_store(client, web_store_path):
+def test_api_articles_paginate_and_agree_with_the_store(client, web_store):
     first = client.get("/api/v1/articles?limit=5").json()
     second = client.get("/api/v1/articles?limit=5&offset=5").json()
-    with open_store(str(web_store_path)) as store:
+    with open_store(web_store) as store:
         assert first["total"] == store.count()
     ids = [a["id"] for a in first["articles"] + second["articles"]]
     assert len(set(ids)) == 10

@@ -35,11 +35,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(web_store_path):
+def server(web_store):
     """`khabar serve` in its own process on a free loopback port; its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "khabar", "serve", "--db", str(web_store_path), "--port", str(port)],
+        [sys.executable, "-m", "khabar", "serve", "--db", web_store, "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -30,7 +30,7 @@ from khabar.ingest.sources import Source
 from khabar.model import article_id
 from khabar.parallel import default_workers
 from khabar.pipeline import IngestReport, ingest_records
-from khabar.store import SourceState, Store
+from khabar.store import SourceState, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +122,26 @@ def read_feeds(store: Store, fetcher: Fetcher, source: Source, report: PollRepor
     return list(items.values())
 
 
-def item_record(store: Store, fetcher: Fetcher, source: Source, item: FeedItem) -> Record | PollProblem | None:
-    """The raw record of a feed item, with its page's HTML when the feed gives no full text.
+@dataclass(frozen=True)
+class PageState:
+    """What the store knows of an item's page before fetching it: whether its article is stored, and the
+    validators of the last fetch (sent only when it is, so a page never stored is always fetched whole)."""
 
-    The page's main text is extracted later, in the pipeline's normalization
-    step (:func:`khabar.ingest.pages.page_record`). None when the page is
-    unchanged since it was last stored (304).
+    stored: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def item_record(
+    fetcher: Fetcher, source: Source, item: FeedItem, state: PageState
+) -> tuple[Record | PollProblem | None, tuple[str | None, str | None] | None]:
+    """The raw record of a feed item, with its page's HTML when the feed gives no full text, and the
+    page's new validators (None when no page was fetched).
+
+    Runs in a page thread and touches no store. The page's main text is
+    extracted later, in the pipeline's normalization step
+    (:func:`khabar.ingest.pages.page_record`). The record is None when the page
+    is unchanged since its article was stored (304).
     """
     data = {
         "url": item.url,
@@ -139,39 +153,44 @@ def item_record(store: Store, fetcher: Fetcher, source: Source, item: FeedItem) 
         "author": item.author or None,
         "tags": list(item.tags),
     }
-    if source.fetch_pages and len(item.content) < FULL_TEXT_CHARS:
-        etag, last_modified = store.http_validators(item.url)
-        known = bool(store.stored_ids([article_id(item.url, "", "", "")]))
-        try:
-            page = fetcher.get(
-                item.url, kind="page", local=source.local,
-                etag=etag if known else None, last_modified=last_modified if known else None,
-            )  # fmt: skip
-        except FetchError as exc:
-            return PollProblem(item.url, exc.reason, exc.detail)
-        if page.not_modified:
-            return None
-        store.save_http_validators(item.url, page.etag, page.last_modified)
-        data["html"] = page.text
-        data["timezone"] = offset_text(source.timezone)  # for a date found only in the page
-    else:
+    if not (source.fetch_pages and len(item.content) < FULL_TEXT_CHARS):
         data["text"] = item.content or item.summary
         if not data["text"].strip():
-            return PollProblem(item.url, "no article text", "the feed gives no text and pages are not fetched")
-    return Record(data, item.url)
+            return PollProblem(item.url, "no article text", "the feed gives no text and pages are not fetched"), None
+        return Record(data, item.url), None
+    try:
+        page = fetcher.get(
+            item.url, kind="page", local=source.local,
+            etag=state.etag if state.stored else None, last_modified=state.last_modified if state.stored else None,
+        )  # fmt: skip
+    except FetchError as exc:
+        return PollProblem(item.url, exc.reason, exc.detail), None
+    if page.not_modified:
+        return None, None
+    data["html"] = page.text
+    data["timezone"] = offset_text(source.timezone)  # for a date found only in the page
+    return Record(data, item.url), (page.etag, page.last_modified)
 
 
 def harvest(store: Store, fetcher: Fetcher, source: Source) -> Harvest:
-    """Fetch an outlet: its feeds, then the pages of its new and edited items, several at a time."""
+    """Fetch an outlet: its feeds, then the pages of its new and edited items, several at a time.
+
+    ``store`` is read and written from this thread only; the page threads get
+    what they need from it beforehand.
+    """
     report = PollReport(source.name)
     result = Harvest(source, report)
     items = read_feeds(store, fetcher, source, report)
     report.items = len(items)
-    known = store.feed_item_fingerprints([i.url for i in items])
-    todo = [i for i in items if known.get(i.url) != i.fingerprint()]
+    handled = store.feed_item_fingerprints([i.url for i in items])
+    todo = [i for i in items if handled.get(i.url) != i.fingerprint()]
+    stored = store.stored_ids([article_id(i.url, "", "", "") for i in todo])
+    states = [PageState(article_id(i.url, "", "", "") in stored, *store.http_validators(i.url)) for i in todo]
     with ThreadPoolExecutor(PAGE_THREADS) as pool:
-        outcomes = list(pool.map(lambda item: item_record(store_for_thread(store), fetcher, source, item), todo))
-    for item, outcome in zip(todo, outcomes):
+        outcomes = list(pool.map(lambda pair: item_record(fetcher, source, *pair), zip(todo, states)))
+    for item, (outcome, validators) in zip(todo, outcomes):
+        if validators is not None:
+            store.save_http_validators(item.url, *validators)
         if isinstance(outcome, PollProblem):
             _problem(report, outcome.url, outcome.reason, outcome.detail)
             if outcome.reason in PASSING_REASONS:
@@ -288,10 +307,11 @@ def fetch_once(
 
 
 def safe_harvest(store: Store, fetcher: Fetcher, source: Source) -> Harvest:
-    """:func:`harvest` in a worker thread (with its own store connection); an unexpected error becomes the
-    outlet's problem instead of stopping the other outlets."""
+    """:func:`harvest` in a worker thread, with a store connection of its own (closed after); an
+    unexpected error becomes the outlet's problem instead of stopping the other outlets."""
     try:
-        return harvest(store_for_thread(store), fetcher, source)
+        with open_store(store.url) as own:
+            return harvest(own, fetcher, source)
     except Exception as exc:  # noqa: BLE001 - one outlet's bug must not stop the others
         log.exception("%s: harvest failed", source.name)
         result = Harvest(source, PollReport(source.name))
@@ -340,23 +360,6 @@ def follow(
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-_thread_stores = threading.local()
-
-
-def store_for_thread(store: Store) -> Store:
-    """The store itself in the thread that opened it, else this thread's own connection to the same store."""
-    if threading.current_thread() is threading.main_thread():
-        return store
-    opened = getattr(_thread_stores, "stores", None)
-    if opened is None:
-        opened = _thread_stores.stores = {}
-    if store.url not in opened:
-        from khabar.store import open_store
-
-        opened[store.url] = open_store(store.url)
-    return opened[store.url]
-
 
 def _problem(report: PollReport, url: str, reason: str, detail: str = "") -> None:
     """Log a problem with its reason and keep it in the report."""

@@ -1,7 +1,8 @@
 """Storage: one interface (:class:`Store`), one backend per URL scheme.
 
 ``open_store(url)`` takes what ``--db`` / ``KHABAR_DB`` say: a SQLite path or
-``sqlite:///path`` (the default is ``./khabar.db``).
+``sqlite:///path`` (the default is ``./khabar.db``), or a PostgreSQL URL
+(``postgresql://user:password@host:port/database``).
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ def open_store(url: str | None = None) -> Store:
         path = url[len("sqlite:///") :]
     elif url.startswith("sqlite://"):
         raise ConfigError(f"{url!r}: write a SQLite URL with three slashes, sqlite:///path/to/khabar.db")
+    elif url.startswith(("postgresql://", "postgres://")):
+        from khabar.store.postgres import PostgresStore
+
+        return PostgresStore(url)
     elif "://" in url:
         scheme = url.split("://", 1)[0]
         raise ConfigError(
-            f"{url!r}: the {scheme!r} backend is not available in this version; "
-            "use a SQLite path or sqlite:///path"
+            f"{url!r}: khabar has no {scheme!r} backend; use a SQLite path, sqlite:///path or postgresql://..."
         )
     else:
         path = url

@@ -73,6 +73,7 @@ class Store(ABC):
     """Where articles live. Writes are batched, and each batch is one transaction."""
 
     url: str
+    dialect: str  # "sqlite" or "postgres": which migrations and SQL the store runs
 
     @abstractmethod
     def upsert_articles(self, articles: Sequence[Article], *, search: bool = True) -> UpsertResult:

@@ -105,9 +105,10 @@ class SQLStore(Store):
             latest[article.id] = article
         now = isoformat_utc(datetime.now(UTC))
         with self.transaction():
+            self._lock_articles(list(latest))
             known = self._known_hashes(list(latest))
             rows = []
-            for article in latest.values():
+            for article in sorted(latest.values(), key=lambda a: a.id):  # one lock order for every writer
                 old = known.get(article.id)
                 digest = article.content_hash
                 if old is None:
@@ -151,6 +152,7 @@ class SQLStore(Store):
     def set_tags(self, tags: dict[str, list[Tag]]) -> None:
         """Replace the tags of stored articles, in one transaction (ids not stored are passed over)."""
         with self.transaction():
+            self._lock_articles(list(tags))
             stored = set(self._known_hashes(list(tags)))
             self._write_tags({i: ts for i, ts in tags.items() if i in stored})
 
@@ -229,7 +231,9 @@ class SQLStore(Store):
         rows: list[tuple] = []
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
-            rows.extend(self._x(sql.format(marks=",".join("?" * len(chunk))), chunk))
+            cursor = self._x(sql.format(marks=",".join("?" * len(chunk))), chunk)
+            if cursor.description is not None:  # a statement that returns rows
+                rows.extend(cursor)
         return rows
 
     def put_fingerprints(self, fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> None:

@@ -35,6 +35,8 @@ def _statements(script: str) -> list[str]:
 class SQLiteStore(SQLStore):
     """A :class:`~khabar.store.Store` in one SQLite file (WAL journal, NORMAL sync, migrations on open)."""
 
+    dialect = "sqlite"
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"

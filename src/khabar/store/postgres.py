@@ -1,0 +1,222 @@
+"""The shared store: PostgreSQL through psycopg 3, for several processes on one database.
+
+Every operation but these is :class:`~khabar.store.sql.SQLStore`'s shared SQL:
+
+- **Connections** come from one pool per database URL and process
+  (psycopg_pool); a store holds one connection while it is open, so the web
+  server's per-thread stores share the pool.
+- **Transactions** are explicit; nested uses join the outer one.
+- **Migrations** (``migrations/postgres``) run under an advisory lock, so
+  processes starting together apply each once.
+- **Writers interleave** (two fetchers, the web server, a re-tag job): the
+  rows of the articles a transaction rewrites are locked first, in id order,
+  so tag counts stay exact and transactions do not deadlock; inserts of one
+  new article by two processes meet at its primary key and the upsert keeps
+  one.
+- **Search** is PostgreSQL full-text search over the same pre-normalized,
+  stemmed text as FTS5 on SQLite (see ``0002_search.sql``), ranked by
+  ``ts_rank`` with title stems weighted three times body stems.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from functools import lru_cache
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from khabar.dates import UTC, isoformat_utc, parse_datetime
+from khabar.errors import StoreError
+from khabar.model import Article
+from khabar.search import TITLE_WEIGHT, Query, SearchFilters, index_fields
+from khabar.store.migrations import load_migrations
+from khabar.store.sql import SQLStore
+
+POOL_SIZE = int(os.environ.get("KHABAR_PG_POOL", "32"))  # connections per database and process, at most
+MIGRATION_LOCK = 0x6B68_6162  # "khab": the advisory lock migrations take
+# ts_rank weights, in PostgreSQL's order {D, C, B, A}: body stems (B) and title stems (A), 1 : TITLE_WEIGHT.
+RANK_WEIGHTS = [0.0, 0.0, round(1 / TITLE_WEIGHT, 4), 1.0]
+
+_pools: dict[str, ConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+@lru_cache(maxsize=512)
+def _pg(sql: str) -> str:
+    """The shared SQL's ``?`` placeholders as psycopg's ``%s``."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _pool(url: str) -> ConnectionPool:
+    """This process's connection pool for a database URL (opened on first use)."""
+    with _pools_lock:
+        pool = _pools.get(url)
+        if pool is None or pool.closed:
+            pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True}, open=False)
+            pool.open(wait=True, timeout=10)
+            _pools[url] = pool
+        return pool
+
+
+def _lexeme(stem: str) -> str:
+    """A stem as a quoted tsquery lexeme."""
+    return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class PostgresStore(SQLStore):
+    """A :class:`~khabar.store.Store` in a PostgreSQL database (``postgresql://user@host:port/db``)."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._depth = 0
+        try:
+            self._pool = _pool(url)
+            self.conn = self._pool.getconn(timeout=30)
+        except (psycopg.Error, Exception) as exc:  # the pool raises its own PoolTimeout
+            raise StoreError(f"cannot connect to {_safe(url)}: {exc}. Is the server running and the URL right?") from exc
+        try:
+            self._migrate()
+        except psycopg.Error as exc:
+            self.close()
+            raise StoreError(f"cannot migrate {_safe(url)}: {exc}") from exc
+
+    # -- the backend's own pieces ------------------------------------------------------
+
+    def _x(self, sql: str, params: Sequence = ()) -> psycopg.Cursor:
+        """Execute one statement."""
+        return self.conn.execute(_pg(sql), params)
+
+    def _xmany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        """Execute one statement for many parameter rows (psycopg pipelines them)."""
+        rows = list(rows)
+        if rows:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(_pg(sql), rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; nested uses join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self.conn.transaction():
+                yield
+        finally:
+            self._depth = 0
+
+    def _lock_articles(self, ids: Sequence[str]) -> None:
+        """Lock the stored rows of these articles, in id order, until the transaction ends."""
+        if ids:
+            self.conn.execute("SELECT id FROM articles WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (sorted(ids),))
+
+    def _migrate(self) -> None:
+        """Apply the migrations this database has not seen, under an advisory lock, each in a transaction."""
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
+            )
+            applied = self.schema_version()
+            for migration in load_migrations("postgres"):
+                if migration.version <= applied:
+                    continue
+                with self.conn.transaction():
+                    self.conn.execute(migration.sql)
+                    self.conn.execute(
+                        "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                        (migration.version, migration.name, isoformat_utc(datetime.now(UTC))),
+                    )
+
+    def schema_version(self) -> int:
+        """The number of the last migration applied (0 for a new database)."""
+        return int(self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
+
+    def _write_search(self, articles: Sequence[Article]) -> None:
+        """Index these articles for search (inside the caller's transaction)."""
+        if not articles:
+            return
+        self.conn.execute("DELETE FROM search_index WHERE article_id = ANY(%s)", ([a.id for a in articles],))
+        self._xmany(
+            "INSERT INTO search_index (article_id, document, exact) VALUES "
+            "(?, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B'), "
+            "to_tsvector('simple', ?))",
+            [(a.id, *(a.search_fields or index_fields(a))) for a in articles],
+        )
+
+    def search(
+        self, query: Query, filters: SearchFilters, limit: int
+    ) -> list[tuple[str, float, str | None, datetime | None]]:
+        """Up to ``limit`` matches, best first: (id, relevance ≥ 0, duplicate group, published)."""
+        where: list[str] = []
+        params: list = []
+        if query.stems:
+            where.append("s.document @@ to_tsquery('simple', %s)")
+            params.append(" | ".join(_lexeme(s) for s in query.stems))
+        for phrase in query.phrases:
+            where.append("s.exact @@ phraseto_tsquery('simple', %s)")
+            params.append(phrase)
+        if not where:
+            return []
+        if filters.outlet:
+            where.append("a.outlet = %s")
+            params.append(filters.outlet)
+        if filters.since:
+            where.append("a.published >= %s")
+            params.append(isoformat_utc(filters.since))
+        if filters.until:
+            where.append("a.published < %s")
+            params.append(isoformat_utc(filters.until))
+        if filters.tag_key:
+            where.append("a.id IN (SELECT article_id FROM article_tags WHERE key = %s)")
+            params.append(filters.tag_key)
+        if query.stems:
+            rank = "ts_rank(%s::float4[], s.document, to_tsquery('simple', %s), 1)"
+            rank_params = [RANK_WEIGHTS, " | ".join(_lexeme(s) for s in query.stems)]
+        else:
+            rank = "ts_rank(s.exact, phraseto_tsquery('simple', %s), 1)"
+            rank_params = [query.phrases[0]]
+        rows = self.conn.execute(
+            f"SELECT a.id, {rank} AS relevance, d.group_id, a.published "
+            "FROM search_index s JOIN articles a ON a.id = s.article_id "
+            "LEFT JOIN duplicate_groups d ON d.article_id = a.id "
+            f"WHERE {' AND '.join(where)} ORDER BY relevance DESC, a.id LIMIT %s",
+            [*rank_params, *params, limit],
+        ).fetchall()
+        return [(i, float(r), g, parse_datetime(p)) for i, r, g, p in rows]
+
+    def close(self) -> None:
+        """Give the connection back to the pool."""
+        conn, self.conn = getattr(self, "conn", None), None
+        if conn is not None:
+            self._pool.putconn(conn)
+
+
+def _safe(url: str) -> str:
+    """A database URL without its password, for messages."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error:
+        return "the database"
+    info.pop("password", None)
+    return " ".join(f"{k}={v}" for k, v in info.items())
+
+
+def close_pool(url: str) -> None:
+    """Close this process's pool for a database URL (its connections end)."""
+    with _pools_lock:
+        pool = _pools.pop(url, None)
+    if pool is not None:
+        pool.close()
