@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from khabar.ingest.encoding import decode
+from khabar.ingest.feeds import parse_feed
 from khabar.ingest.fetch import Fetcher, FetchError, FetchPolicy, check_address, is_public_address
 from support.outlets import FAULTS, Outlets
 
@@ -59,13 +60,19 @@ def test_conditional_get_returns_not_modified(outlets):
         assert changed.status == 200 and "فقرة جديدة" in changed.text
 
 
-def test_windows_1256_pages_decode_to_arabic_whether_declared_in_header_or_meta(outlets):
+def test_arabic_single_byte_pages_and_feeds_decode_whether_declared_in_header_meta_or_xml(outlets):
     with Fetcher(FAST) as fetcher:
-        for name, where in (("alriyadh", "HTTP header"), ("alwatan", "meta charset")):
+        for name, how in (("alriyadh", "cp1256 (HTTP header)"), ("alwatan", "cp1256 (meta charset)"),
+                          ("sabq", "iso8859-6 (HTTP header)")):  # fmt: skip
             outlet = next(o for o in outlets.outlets if o.name == name)
             fetched = fetcher.get(outlet.base + "/article/1.html", local=True)
-            assert fetched.encoding == f"cp1256 ({where})"
+            assert fetched.encoding == how
             assert outlet.articles[1].title.split()[0] in fetched.text
+        outlet = next(o for o in outlets.outlets if o.name == "alriyadh")
+        feed = fetcher.get(outlet.feeds[0], kind="feed", local=True)
+        assert feed.encoding == "cp1256 (XML declaration)"
+        titles = [i.title for i in parse_feed(feed.text, feed.url).items]
+        assert titles[0] == " ".join(outlet.articles[0].title.split()) or titles[0] == outlet.articles[0].title
 
 
 def test_encodings_are_detected_when_nothing_is_declared():

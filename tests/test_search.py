@@ -104,3 +104,12 @@ def test_search_index_can_be_left_out_and_is_on_by_default(tmp_path, store):
     assert not search(store, "العراق").hits
     ingest_paths(store, [str(write_jsonl(tmp_path / "t.jsonl", [dict(r, text=r["text"] + " تحديث") for r in RECORDS]))])
     assert search(store, "العراق").hits  # updated articles are indexed by a default ingest
+
+
+def test_long_queries_select_documents_sharing_two_stems_on_postgresql():
+    from khabar.search import TWO_OF_FROM, candidate_groups
+
+    assert candidate_groups(["a", "b", "a"]) == [("a",), ("b",)]
+    long = [f"s{n}" for n in range(TWO_OF_FROM)]
+    groups = candidate_groups(long)
+    assert len(groups) == TWO_OF_FROM * (TWO_OF_FROM - 1) // 2 and all(len(g) == 2 for g in groups)

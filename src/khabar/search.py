@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 from khabar.dates import UTC
@@ -55,13 +56,33 @@ class Query:
     phrases: list[str]
 
     def fts(self) -> str:
-        """The FTS5 MATCH expression."""
+        """The FTS5 MATCH expression: any of the stems (and every phrase)."""
         parts = []
         if self.stems:
             parts.append("{title body} : (" + " OR ".join(f'"{s}"' for s in self.stems) + ")")
         for phrase in self.phrases:
             parts.append(f'exact : "{phrase}"')
         return " AND ".join(parts)
+
+
+TWO_OF_FROM = 4  # on PostgreSQL, queries with this many stems or more select documents sharing two
+
+
+def candidate_groups(stems: list[str]) -> list[tuple[str, ...]]:
+    """The stem groups a matching document must contain one of: each stem alone, or for a query of
+    ``TWO_OF_FROM`` stems or more, each pair of stems. Ranking still uses every stem of the query.
+
+    Used on PostgreSQL, whose ``ts_rank`` reads every candidate's vector: a
+    whole headline shares one word with thousands of documents. There, with no
+    IDF in the rank, a document sharing one stem of a long query never reached
+    the first page, and quality was unchanged (benchmarks.md). FTS5's BM25 does
+    rank a rare shared stem high, and the same cut cost it recall, so SQLite
+    keeps every stem.
+    """
+    unique = list(dict.fromkeys(stems))
+    if len(unique) < TWO_OF_FROM:
+        return [(s,) for s in unique]
+    return list(combinations(unique, 2))
 
 
 def _teh_marbuta_variants(text: str) -> list[str]:

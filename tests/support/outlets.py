@@ -8,7 +8,8 @@ Each outlet is its own HTTP server on its own loopback address (127.0.0.2,
 - ``/article/N.html``: the article in a realistic page (menus, ads, a
   "related" box, footer, keywords in a meta tag, the date in Arabic);
   some outlets serve windows-1256, declared in the HTTP header or only in a
-  ``<meta charset>``;
+  ``<meta charset>``, one serves ISO-8859-6, and one outlet's RSS feed is in
+  windows-1256, declared only in its XML declaration;
 - ``/robots.txt``, which disallows ``/private/``.
 
 Faults, each on purpose: a malformed feed, and items whose pages answer 500,
@@ -35,6 +36,9 @@ from khabar.web.format import MONTHS
 
 WINDOWS_1256_HEADER = {"alriyadh", "okaz"}  # charset in the Content-Type header
 WINDOWS_1256_META = {"alwatan"}  # charset only in <meta>, header says nothing
+ISO_8859_6 = {"sabq"}  # pages in ISO-8859-6, declared in the header and in <meta>
+WINDOWS_1256_FEED = {"alriyadh"}  # its RSS feed in windows-1256, declared only in the XML declaration
+LABELS = {"cp1256": "windows-1256", "iso8859_6": "ISO-8859-6", "utf-8": "utf-8"}
 ATOM_OUTLETS = {"aawsat", "alyaum", "sabq"}
 SITEMAP_OUTLETS = {"aljazirah", "almadina"}
 FAULTS = {
@@ -92,6 +96,8 @@ class Outlet:
 
     @property
     def encoding(self) -> str:
+        if self.name in ISO_8859_6:
+            return "iso8859_6"
         return "cp1256" if self.name in WINDOWS_1256_HEADER | WINDOWS_1256_META else "utf-8"
 
 
@@ -162,7 +168,7 @@ def page(outlet: Outlet, story: Story) -> str:
         for s in outlet.articles[:6] if s.number != story.number
     )  # fmt: skip
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in story.text.split("\n") if p.strip())
-    charset = f'<meta charset="{"windows-1256" if outlet.encoding == "cp1256" else "utf-8"}">'
+    charset = f'<meta charset="{LABELS[outlet.encoding]}">'
     return f"""<!DOCTYPE html>
 <html lang="ar" dir="rtl"><head>{charset}
 <title>{html.escape(story.title)} | {outlet.name}</title>
@@ -271,6 +277,9 @@ def _handler(outlets: Outlets, outlet: Outlet) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?", 1)[0]
             if path == "/robots.txt":
                 return self.send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            if path == "/rss.xml" and outlet.name in WINDOWS_1256_FEED:
+                body = rss(outlet).replace('encoding="utf-8"', 'encoding="windows-1256"', 1)
+                return self.send(200, body.encode("cp1256", errors="xmlcharrefreplace"), "application/rss+xml")
             if path == "/rss.xml":
                 return self.send(200, rss(outlet).encode(), "application/rss+xml; charset=utf-8")
             if path == "/atom.xml" and outlet.name in ATOM_OUTLETS:
@@ -284,8 +293,8 @@ def _handler(outlets: Outlets, outlet: Outlet) -> type[BaseHTTPRequestHandler]:
                 if number.isdigit() and int(number) < len(outlet.articles):
                     story = outlet.articles[int(number)]
                     body = page(outlet, story).encode(outlet.encoding, errors="xmlcharrefreplace")
-                    if outlet.name in WINDOWS_1256_HEADER:
-                        content_type = "text/html; charset=windows-1256"
+                    if outlet.name in WINDOWS_1256_HEADER | ISO_8859_6:
+                        content_type = f"text/html; charset={LABELS[outlet.encoding]}"
                     else:
                         content_type = "text/html" if outlet.name in WINDOWS_1256_META else "text/html; charset=utf-8"
                     etag = f'"{outlet.name}-{number}-v{story.version}"'

@@ -7,6 +7,7 @@ whatever the kind; a sitemap index yields the sitemaps it lists instead.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from xml.sax import SAXException
@@ -21,6 +22,7 @@ from khabar.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
+_XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
 MAX_ITEMS = 500  # per document; a feed longer than this is cut
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -65,6 +67,7 @@ def parse_feed(
     text: str, base_url: str = "", tz: timezone = UTC, now: datetime | None = None, content_type: str = ""
 ) -> ParsedFeed:
     """Parse a feed or news sitemap; :class:`FeedError` when it is not one or cannot be read."""
+    text = _XML_ENCODING.sub(r'\1"utf-8"', text, count=1)  # already decoded: the parsers must not decode again
     head = text.lstrip()[:600]
     if "<urlset" in head or "<sitemapindex" in head:
         return _parse_sitemap(text, tz, now)

@@ -33,7 +33,7 @@ from psycopg_pool import ConnectionPool
 from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.errors import StoreError
 from khabar.model import Article
-from khabar.search import TITLE_WEIGHT, Query, SearchFilters, index_fields
+from khabar.search import TITLE_WEIGHT, Query, SearchFilters, candidate_groups, index_fields
 from khabar.store.migrations import load_migrations
 from khabar.store.sql import SQLStore
 
@@ -66,6 +66,11 @@ def _pool(url: str) -> ConnectionPool:
 def _lexeme(stem: str) -> str:
     """A stem as a quoted tsquery lexeme."""
     return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def match_query(stems: Sequence[str]) -> str:
+    """The tsquery that selects candidates (:func:`khabar.search.candidate_groups`)."""
+    return " | ".join("(" + " & ".join(_lexeme(s) for s in group) + ")" for group in candidate_groups(list(stems)))
 
 
 class PostgresStore(SQLStore):
@@ -164,7 +169,7 @@ class PostgresStore(SQLStore):
         params: list = []
         if query.stems:
             where.append("s.document @@ to_tsquery('simple', %s)")
-            params.append(" | ".join(_lexeme(s) for s in query.stems))
+            params.append(match_query(query.stems))
         for phrase in query.phrases:
             where.append("s.exact @@ phraseto_tsquery('simple', %s)")
             params.append(phrase)
