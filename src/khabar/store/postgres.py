@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import lru_cache
 
@@ -35,7 +35,7 @@ from khabar.errors import StoreError
 from khabar.model import Article
 from khabar.search import TITLE_WEIGHT, Query, SearchFilters, candidate_groups, index_fields
 from khabar.store.migrations import load_migrations
-from khabar.store.sql import SQLStore
+from khabar.store.sql import SQLStore, filter_clauses
 
 POOL_SIZE = int(os.environ.get("KHABAR_PG_POOL", "32"))  # connections per database and process, at most
 MIGRATION_LOCK = 0x6B68_6162  # "khab": the advisory lock migrations take
@@ -105,22 +105,9 @@ class PostgresStore(SQLStore):
             with self.conn.cursor() as cursor:
                 cursor.executemany(_pg(sql), rows)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One transaction; nested uses join the outer one."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            with self.conn.transaction():
-                yield
-        finally:
-            self._depth = 0
+    def _outer_transaction(self) -> AbstractContextManager:
+        """psycopg's transaction block (ROLLBACK on error)."""
+        return self.conn.transaction()
 
     def _lock_articles(self, ids: Sequence[str]) -> None:
         """Lock the stored rows of these articles, in id order, until the transaction ends."""
@@ -168,36 +155,26 @@ class PostgresStore(SQLStore):
         where: list[str] = []
         params: list = []
         if query.stems:
-            where.append("s.document @@ to_tsquery('simple', %s)")
+            where.append("s.document @@ to_tsquery('simple', ?)")
             params.append(match_query(query.stems))
         for phrase in query.phrases:
-            where.append("s.exact @@ phraseto_tsquery('simple', %s)")
+            where.append("s.exact @@ phraseto_tsquery('simple', ?)")
             params.append(phrase)
         if not where:
             return []
-        if filters.outlet:
-            where.append("a.outlet = %s")
-            params.append(filters.outlet)
-        if filters.since:
-            where.append("a.published >= %s")
-            params.append(isoformat_utc(filters.since))
-        if filters.until:
-            where.append("a.published < %s")
-            params.append(isoformat_utc(filters.until))
-        if filters.tag_key:
-            where.append("a.id IN (SELECT article_id FROM article_tags WHERE key = %s)")
-            params.append(filters.tag_key)
+        filtered, filter_params = filter_clauses(filters)
+        where, params = where + filtered, params + filter_params
         if query.stems:
-            rank = "ts_rank(%s::float4[], s.document, to_tsquery('simple', %s), 1)"
+            rank = "ts_rank(?::float4[], s.document, to_tsquery('simple', ?), 1)"
             rank_params = [RANK_WEIGHTS, " | ".join(_lexeme(s) for s in query.stems)]
         else:
-            rank = "ts_rank(s.exact, phraseto_tsquery('simple', %s), 1)"
+            rank = "ts_rank(s.exact, phraseto_tsquery('simple', ?), 1)"
             rank_params = [query.phrases[0]]
-        rows = self.conn.execute(
+        rows = self._x(
             f"SELECT a.id, {rank} AS relevance, d.group_id, a.published "
             "FROM search_index s JOIN articles a ON a.id = s.article_id "
             "LEFT JOIN duplicate_groups d ON d.article_id = a.id "
-            f"WHERE {' AND '.join(where)} ORDER BY relevance DESC, a.id LIMIT %s",
+            f"WHERE {' AND '.join(where)} ORDER BY relevance DESC, a.id LIMIT ?",
             [*rank_params, *params, limit],
         ).fetchall()
         return [(i, float(r), g, parse_datetime(p)) for i, r, g, p in rows]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 
 import orjson
@@ -16,6 +17,7 @@ import orjson
 from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.link.duplicates import Member
 from khabar.model import Article, Tag
+from khabar.search import SearchFilters
 from khabar.stats import CounterStats
 from khabar.store.base import SourceState, Stats, Store, StoryActivity, UpsertResult
 
@@ -28,6 +30,25 @@ _COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _COLUMNS.split(","))
 def _stored_time(value: str | None) -> datetime | None:
     """A time as the store writes it (ISO 8601 UTC with Z), read without the general parser."""
     return datetime.fromisoformat(value) if value else None
+
+
+def filter_clauses(filters: SearchFilters) -> tuple[list[str], list]:
+    """The WHERE clauses (``?`` placeholders, articles as ``a``) and parameters of search filters."""
+    where: list[str] = []
+    params: list = []
+    if filters.outlet:
+        where.append("a.outlet = ?")
+        params.append(filters.outlet)
+    if filters.since:
+        where.append("a.published >= ?")
+        params.append(isoformat_utc(filters.since))
+    if filters.until:
+        where.append("a.published < ?")
+        params.append(isoformat_utc(filters.until))
+    if filters.tag_key:
+        where.append("a.id IN (SELECT article_id FROM article_tags WHERE key = ?)")
+        params.append(filters.tag_key)
+    return where, params
 
 
 def _row_to_article(row: Sequence) -> Article:
@@ -82,6 +103,29 @@ WHERE articles.content_hash != excluded.content_hash
 
 class SQLStore(Store):
     """The shared SQL of the SQLite and PostgreSQL stores."""
+
+    _depth = 0  # how deep in nested transaction() blocks this store is
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; nested uses join the outer one (and its commit or rollback)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._outer_transaction():
+                yield
+        finally:
+            self._depth = 0
+
+    def _outer_transaction(self) -> AbstractContextManager:
+        """The backend's own BEGIN … COMMIT, rolled back on error."""
+        raise NotImplementedError
 
     def _x(self, sql: str, params: Sequence = ()):  # noqa: ANN202 - a DB-API cursor
         """Execute one statement (``?`` placeholders); return its cursor."""

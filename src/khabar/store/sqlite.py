@@ -13,7 +13,7 @@ from khabar.errors import StoreError
 from khabar.model import Article
 from khabar.search import TITLE_WEIGHT, Query, SearchFilters, index_fields
 from khabar.store.migrations import load_migrations
-from khabar.store.sql import SQLStore
+from khabar.store.sql import SQLStore, filter_clauses
 
 MMAP_BYTES = 1 << 30  # address space only; the OS pages in what is read
 
@@ -57,24 +57,14 @@ class SQLiteStore(SQLStore):
             raise StoreError(f"cannot open the store {self.path}: {exc}. Is it a khabar SQLite file?") from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT); nested uses join the outer one."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
+    def _outer_transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): writers queue for the lock, readers never wait."""
         self.conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
         try:
             yield
         except BaseException:
-            self._depth = 0
             self.conn.execute("ROLLBACK")
             raise
-        self._depth = 0
         self.conn.execute("COMMIT")
 
     def _migrate(self) -> None:
@@ -130,19 +120,8 @@ class SQLiteStore(SQLStore):
         self, query: Query, filters: SearchFilters, limit: int
     ) -> list[tuple[str, float, str | None, datetime | None]]:
         """Up to ``limit`` matches, best BM25 first: (id, BM25 relevance ≥ 0, duplicate group, published)."""
-        where, params = ["search_index MATCH ?"], [query.fts()]
-        if filters.outlet:
-            where.append("a.outlet = ?")
-            params.append(filters.outlet)
-        if filters.since:
-            where.append("a.published >= ?")
-            params.append(isoformat_utc(filters.since))
-        if filters.until:
-            where.append("a.published < ?")
-            params.append(isoformat_utc(filters.until))
-        if filters.tag_key:
-            where.append("a.id IN (SELECT article_id FROM article_tags WHERE key = ?)")
-            params.append(filters.tag_key)
+        where, params = filter_clauses(filters)
+        where, params = ["search_index MATCH ?", *where], [query.fts(), *params]
         rows = self.conn.execute(
             f"SELECT a.id, -bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0), d.group_id, a.published "
             "FROM search_index JOIN articles a ON a.rowid = search_index.rowid "
