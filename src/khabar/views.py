@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from khabar.dates import isoformat_utc
 from khabar.enrich.tags import phrase_key
 from khabar.errors import ConfigError, NotFound
+from khabar.link.related import LISTED_TEXT_CHARS
 from khabar.model import Article
 from khabar.store import Store
 from khabar.text import display_form, match_key, terms
@@ -167,7 +168,9 @@ def top_stories(store: Store, limit: int = 20, offset: int = 0, now: datetime | 
         key=lambda s: (-story_rank(len(s.outlets), s.articles, hours(s.last_published)), s.story_id),
     )
     page = ranked[offset : offset + limit]
-    leads = store.articles_by_ids([s.story_id for s in page])  # a story's id is its first article's id
+    # A story's id is its first article's id; the list shows titles, so bodies are read only as far as a
+    # headline for an untitled article needs.
+    leads = store.articles_by_ids([s.story_id for s in page], text_chars=LISTED_TEXT_CHARS)
     stories = []
     for activity in page:
         lead = leads.get(activity.story_id)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from khabar.dates import UTC, isoformat_utc, offset_text
-from khabar.ingest.dumps import Problem, Record
+from khabar.ingest.dumps import Record
 from khabar.ingest.feeds import FeedError, FeedItem, parse_feed
 from khabar.ingest.fetch import Fetcher, FetchError
 from khabar.ingest.sources import Source
@@ -382,4 +382,4 @@ def problems_of(reports: Iterable[PollReport]) -> list[PollProblem]:
     return [p for r in reports for p in r.problems]
 
 
-__all__ = ["fetch_once", "follow", "harvest", "PollReport", "PollProblem", "Problem"]
+__all__ = ["fetch_once", "follow", "harvest", "PollReport", "PollProblem"]

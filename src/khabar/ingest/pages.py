@@ -9,6 +9,10 @@ import lxml.html
 import trafilatura
 from lxml.etree import ParserError
 
+from khabar.dates import isoformat_utc, parse_arabic_datetime, parse_offset
+from khabar.errors import RecordError
+from khabar.text import match_key
+
 MIN_TEXT_CHARS = 40  # less than this is not an article (a stub, an error page)
 _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section", "article"}
 
@@ -120,8 +124,6 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|^\s*[|\-–—:»]\s*|\s*[
 
 def clean_title(title: str, site_name: str) -> str:
     """A page title without the site's name that pages add to it ("الخبر | الموقع" → "الخبر")."""
-    from khabar.text import match_key
-
     site = match_key(site_name)
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(title or "") if p and p.strip()]
     kept = [p for p in parts if match_key(p) != site]
@@ -136,9 +138,6 @@ def page_record(data: dict) -> dict:
     fills what the feed left out. Raises :class:`RecordError` when the page
     holds no article.
     """
-    from khabar.dates import isoformat_utc, parse_arabic_datetime, parse_offset
-    from khabar.errors import RecordError
-
     url = str(data.get("url") or "")
     extracted = extract_page(str(data.get("html") or ""), url, str(data.get("title") or ""), bool(data.get("published")))
     if extracted is None:

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from khabar import __version__
+from khabar.dates import parse_datetime
 from khabar.errors import ConfigError, KhabarError, NotFound
 from khabar.store import Store, open_store, resolve_db_url
 from khabar.web import format as fmt
@@ -96,20 +97,13 @@ def templates() -> Jinja2Templates:
     env = Jinja2Templates(directory=str(HERE / "templates"))
     env.env.autoescape = True
     env.env.filters.update(
-        when=lambda iso: fmt.relative_time(_parse(iso)),
-        full_date=lambda iso: fmt.full_date(_parse(iso)),
+        when=lambda iso: fmt.relative_time(parse_datetime(iso)),
+        full_date=lambda iso: fmt.full_date(parse_datetime(iso)),
         paragraphs=fmt.paragraphs,
         highlight=fmt.highlight,
     )
     env.env.globals["version"] = __version__
     return env
-
-
-def _parse(iso: str | None):  # noqa: ANN202 - datetime or None
-    """An ISO time string from a view back into a datetime."""
-    from khabar.dates import parse_datetime
-
-    return parse_datetime(iso)
 
 
 def wants_json(request: Request) -> bool:
