@@ -8,28 +8,31 @@ from datetime import datetime, timedelta
 from khabar.dates import isoformat_utc
 from khabar.enrich.tags import phrase_key
 from khabar.errors import ConfigError, NotFound
-from khabar.link.related import LISTED_TEXT_CHARS
+from khabar.link.related import LISTED_TEXT_CHARS, related
 from khabar.model import Article
 from khabar.store import Store
 from khabar.text import display_form, match_key, terms
 
 
-def describe_article(store: Store, article_id: str) -> dict:
-    """One article as a dict, with the normalized forms of its title and text.
+def describe_article(store: Store, article_id: str, normalized: bool = True) -> dict:
+    """One article as a dict, with the normalized forms of its title and text unless ``normalized`` is
+    false (stemming a whole text is the costly part, and only ``khabar show`` prints it).
 
     Raises :class:`NotFound` when the id is not stored.
     """
     article = _get(store, article_id)
-    return article.to_record() | {
+    described = article.to_record() | {
         "keyword_tags": [t.display for t in article.tags or []],
-        "normalized": {
+        "published": isoformat_utc(article.published),
+    }
+    if normalized:
+        described["normalized"] = {
             "title_match_key": match_key(article.title),
             "title_terms": terms(article.title),
             "text_match_key": match_key(article.text),
             "text_terms": terms(article.text),
-        },
-        "published": isoformat_utc(article.published),
-    }
+        }
+    return described
 
 
 def _get(store: Store, article_id: str) -> Article:
@@ -105,8 +108,6 @@ def describe_duplicates(store: Store, article_id: str) -> dict:
 
 def describe_related(store: Store, article_id: str, k: int = 10) -> dict:
     """The read-also article (إقرأ أيضاً) and the similar articles (مقالات مشابهة) of an article."""
-    from khabar.link.related import related
-
     found = related(store, article_id, k)
     return {
         "id": article_id,

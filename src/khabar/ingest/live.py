@@ -184,8 +184,9 @@ def harvest(store: Store, fetcher: Fetcher, source: Source) -> Harvest:
     report.items = len(items)
     handled = store.feed_item_fingerprints([i.url for i in items])
     todo = [i for i in items if handled.get(i.url) != i.fingerprint()]
-    stored = store.stored_ids([article_id(i.url, "", "", "") for i in todo])
-    states = [PageState(article_id(i.url, "", "", "") in stored, *store.http_validators(i.url)) for i in todo]
+    ids = {i.url: url_article_id(i.url) for i in todo}
+    stored = store.stored_ids(list(ids.values()))
+    states = [PageState(ids[i.url] in stored, *store.http_validators(i.url)) for i in todo]
     with ThreadPoolExecutor(PAGE_THREADS) as pool:
         outcomes = list(pool.map(lambda pair: item_record(fetcher, source, *pair), zip(todo, states)))
     for item, (outcome, validators) in zip(todo, outcomes):
@@ -200,7 +201,7 @@ def harvest(store: Store, fetcher: Fetcher, source: Source) -> Harvest:
             result.handled.append((item.url, item.fingerprint(), None))  # page unchanged
         else:
             result.records.append(outcome)
-            result.handled.append((item.url, item.fingerprint(), article_id(item.url, "", "", "")))
+            result.handled.append((item.url, item.fingerprint(), ids[item.url]))
     return result
 
 
@@ -224,7 +225,7 @@ def store_harvests(store: Store, harvests: Iterable[Harvest], workers: int | Non
     def records() -> Iterator[Record]:
         for result in harvests:
             done.append(result)
-            batch_ids = {r.where: article_id(r.where, "", "", "") for r in result.records}
+            batch_ids = {r.where: url_article_id(r.where) for r in result.records}
             ids.update(batch_ids)
             known.update(store.stored_ids(list(batch_ids.values())))
             yield from result.records
@@ -360,6 +361,11 @@ def follow(
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def url_article_id(url: str) -> str:
+    """The id the pipeline gives the article at a (canonical) URL."""
+    return article_id(url, "", "", "")
+
 
 def _problem(report: PollReport, url: str, reason: str, detail: str = "") -> None:
     """Log a problem with its reason and keep it in the report."""

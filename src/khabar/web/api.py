@@ -23,10 +23,9 @@ def list_articles(store: StoreDep, limit: Limit = 20, offset: Offset = 0, outlet
 
 @router.get("/articles/{article_id}", summary="One article with its tags, story and duplicates")
 def get_article(store: StoreDep, article_id: str) -> dict:
-    article = views.describe_article(store, article_id)
-    article.pop("normalized", None)
+    article = views.describe_article(store, article_id, normalized=False)
     article["story"] = store.stories_of([article_id]).get(article_id)
-    article["duplicates"] = views.describe_duplicates(store, article_id)["members"]
+    article["duplicates"] = [views.summary(a) for a in store.duplicates_of(article_id)]
     return article
 
 

@@ -42,7 +42,7 @@ def article(request: Request, store: StoreDep, article_id: str) -> HTMLResponse:
     if found is None:
         raise NotFound("لا يوجد مقال بهذا المعرّف")  # "there is no article with this id"
     related = views.describe_related(store, article_id, 10)
-    duplicates = [d for d in views.describe_duplicates(store, article_id)["members"] if d["id"] != article_id]
+    duplicates = [views.summary(d) for d in store.duplicates_of(article_id) if d.id != article_id]
     story_id = store.stories_of([article_id]).get(article_id)
     return render(
         request,
