@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +16,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from conftest import ROOT
+from support.serving import running_server
 
 CHROMIUM = os.environ.get("KHABAR_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("KHABAR_TEST_ARTIFACTS", ROOT / "test-artifacts"))
@@ -28,34 +25,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(web_store):
     """`khabar serve` in its own process on a free loopback port; its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "khabar", "serve", "--db", web_store, "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/api/v1/outlets", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"khabar serve did not start: {process.stdout.read().decode(errors='replace')}")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(web_store) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -209,6 +210,23 @@ def app_from_env() -> FastAPI:
     return create_app(os.environ["KHABAR_DB"])
 
 
+class ThisThreadsStore:
+    """Forwards each call to the calling thread's store.
+
+    FastAPI may resolve a dependency in one worker thread and run the endpoint
+    in another, so a store handed out by the dependency itself could end up
+    used by two threads at once, and a transaction begun in one could be
+    committed in the other. Looking the store up at each call keeps every
+    connection in its own thread.
+    """
+
+    def __init__(self, stores: StorePerThread) -> None:
+        self._stores = stores
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - whatever the store has
+        return getattr(self._stores.get(), name)
+
+
 def store_of(request: Request) -> Store:
-    """The store for this request's thread."""
-    return request.app.state.stores.get()
+    """The store of whichever thread uses it (see :class:`ThisThreadsStore`)."""
+    return cast(Store, ThisThreadsStore(request.app.state.stores))
