@@ -5,8 +5,15 @@
 The store is one built by ``khabar ingest`` of the 31,030-record dump. The
 server runs in its own processes (uvicorn, ``--workers``); the load comes from
 wrk (Debian's ``wrk`` package), each request for a page picked at random
-among 2,000 random articles (``bench/web_paths.lua``), so caches cannot help.
-Both share this machine's two cores, as a reverse proxy would.
+among 2,000 random articles (``bench/web_paths.lua``), so in-memory caches
+cannot help. Both share this machine's two cores, as a reverse proxy would.
+
+Article pages and the related API show each article's related lists, which
+the store keeps once computed (``khabar.link.related``). They are measured
+twice: "first views" walk every stored article in a shuffled order, each
+asked for once (``bench/web_walk.lua``), after every kept list is forgotten,
+so each request computes its lists; the other rows ask for the 2,000
+articles at random once their lists are kept.
 """
 
 from __future__ import annotations
@@ -35,10 +42,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wrk(base: str, paths_file: Path, connections: int, seconds: int) -> dict:
-    """Run wrk with random paths; requests/s, p50 and p99 in ms, and errors."""
+def wrk(base: str, paths_file: Path, connections: int, seconds: int, script: str = "web_paths.lua") -> dict:
+    """Run wrk with paths from the file (random, or walked by ``web_walk.lua``); requests/s, p50 and p99
+    in ms, and errors."""
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(HERE / "web_paths.lua"), base],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(HERE / script), base],
         env=os.environ | {"PATHS_FILE": str(paths_file)}, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
 
@@ -65,11 +73,14 @@ def main() -> None:
 
     with open_store(args.db) as store:
         count = store.count()
-        ids = random.Random(11).sample([a.id for a in store.latest_articles(count)], min(2000, count))
+        every = [a.id for a in store.latest_articles(count)]
+        random.Random(5).shuffle(every)
+        ids = random.Random(11).sample(every, min(2000, count))
         tags = sorted({t.display for i in ids[:300] for t in store.get_tags(i)})[:300]
         stories = [sid for sid in store.stories_of(ids).values()]
     quote = httpx.URL
     kinds = {
+        "article page, first views": [f"/article/{i}" for i in every],
         "article page": [f"/article/{i}" for i in ids],
         "API article": [f"/api/v1/articles/{i}" for i in ids],
         "API related": [f"/api/v1/articles/{i}/related" for i in ids],
@@ -91,15 +102,29 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.3)
         print(f"store: {count:,} articles; server: {args.workers} uvicorn worker(s); client: wrk, 2 threads, on the same 2 cores")
-        print(f"{'endpoint':<14} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+        print(f"{'endpoint':<26} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
         with tempfile.TemporaryDirectory() as folder:
             for kind, paths in kinds.items():
                 paths_file = Path(folder) / "paths.txt"
                 paths_file.write_text("\n".join(paths) + "\n")
-                wrk(base, paths_file, 8, 3)  # warm up: imports, page cache
-                for connections in args.connections:
-                    r = wrk(base, paths_file, connections, args.seconds)
-                    print(f"{kind:<14} {connections:>5} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>8}")
+                first_views = kind.endswith("first views")
+                if first_views:
+                    wrk(base, paths_file, 8, 3, "web_walk.lua")  # warm up: imports, page cache
+                    with open_store(args.db) as store:
+                        store.forget_kept_related()
+                else:
+                    with httpx.Client(base_url=base, timeout=30) as client:  # every list asked for once, so kept
+                        for path in paths if "related" in kind or "article page" in kind else paths[:1]:
+                            client.get(path)
+                    wrk(base, paths_file, 8, 3)  # warm up: imports, page cache
+                for run, connections in enumerate(args.connections, start=1):
+                    if first_views:  # each run's walks start a sixth further on, past the last run's
+                        shift = run * len(paths) // 6
+                        paths_file.write_text("\n".join(paths[shift:] + paths[:shift]) + "\n")
+                        r = wrk(base, paths_file, connections, args.seconds, "web_walk.lua")
+                    else:
+                        r = wrk(base, paths_file, connections, args.seconds)
+                    print(f"{kind:<26} {connections:>5} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>8}")
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import time
 
 from conftest import write_jsonl
 from typer.testing import CliRunner
 
 from khabar.cli import app
-from khabar.link.related import related
+from khabar.enrich.tags import phrase_key
+from khabar.link.related import LISTS_VERSION, related
+from khabar.model import Tag
 from khabar.pipeline import ingest_paths
+from khabar.store import KeptRelated, open_store
 
 runner = CliRunner()
 
@@ -75,3 +80,119 @@ def test_cli_related_and_pairs(tmp_path, saudinewsnet_sample, db_url):
     same, other = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert same["duplicate"] and same["same_story"] and same["similarity"] > 0.9
     assert not other["duplicate"] and 0 <= other["similarity"] < same["similarity"]
+
+
+# Three articles on one topic (Corona cases in Riyadh and Jeddah), one on football, dated in July 2015.
+HEALTH = "أعلنت وزارة الصحة تسجيل إصابات جديدة بفيروس كورونا في الرياض وجدة وارتفاع عدد المتعافين من الفيروس."
+FOOTBALL = "فاز فريق الهلال على النصر في مباراة الدوري السعودي لكرة القدم وسجل المهاجم هدفين في الشوط الثاني."
+
+
+# Sentences that make each outlet's article its own (not a near-duplicate of the others).
+ASIDES = [
+    "وأشار التقرير إلى أن المستشفيات رفعت جاهزيتها واستقبلت عددا من الحالات خلال الأسبوع الماضي في المنطقة الشرقية.",
+    "ودعت الجهات المختصة المواطنين والمقيمين إلى اتباع الإرشادات الوقائية وغسل اليدين وتجنب الأماكن المزدحمة.",
+    "وذكر مسؤول في المديرية أن فرق التقصي الميداني تتابع المخالطين وتجري الفحوصات اللازمة لهم في منازلهم.",
+    "وتعمل الوزارة بالتعاون مع منظمة الصحة العالمية على دراسة مصدر العدوى وطرق انتقالها بين الإبل والبشر.",
+    "وأكدت المصادر أن المختبرات الإقليمية تعمل على مدار الساعة لفحص العينات وإصدار النتائج في وقت قصير.",
+]
+
+
+def _topic_records(published: str, outlets: str, text: str, slug: str, first: int = 0) -> list[dict]:
+    """One record per outlet letter, each telling ``text`` with asides of its own (from the ``first``),
+    published at ``published``."""
+    return [
+        {"url": f"http://e.com/{slug}/{o}", "outlet": o, "title": f"{text.split()[3]} {o}", "published": published,
+         "text": f"{text} {ASIDES[n % len(ASIDES)]} {ASIDES[(n + 2) % len(ASIDES)]}"}
+        for n, o in enumerate(outlets, start=first)
+    ]
+
+
+def _ingest(store, tmp_path, records: list[dict], name: str) -> dict[str, str]:
+    ingest_paths(store, [str(write_jsonl(tmp_path / name, records))])
+    return {a.url: a.id for a in store.iter_articles()}
+
+
+def test_related_lists_are_kept_and_read_back(tmp_path, store):
+    ids = _ingest(store, tmp_path, _topic_records("2015-07-21T10:00:00Z", "abcd", HEALTH, "h"), "h.jsonl")
+    target = ids["http://e.com/h/a"]
+    assert store.kept_related(target) is None
+    first = related(store, target, k=10)
+    kept = store.kept_related(target)
+    assert kept is not None and kept.k == 10
+    assert [i for i, _ in kept.similar] == [r.article.id for r in first.similar]
+    assert kept.read_also == (first.read_also.article.id, first.read_also.score)
+
+    again = related(store, target, k=2)  # a shorter list is the kept one's prefix
+    assert [r.article.id for r in again.similar] == [r.article.id for r in first.similar][:2]
+    assert again.read_also.article.id == first.read_also.article.id
+
+    # What is kept is what is served: keep a different (hand-made) list and it comes back.
+    swapped = KeptRelated(10, None, [(ids["http://e.com/h/d"], 0.5)], LISTS_VERSION)
+    assert store.keep_related(target, None, swapped, store.link_generation())
+    served = related(store, target)
+    assert served.read_also is None and [r.article.id for r in served.similar] == [ids["http://e.com/h/d"]]
+    assert served.similar[0].article.title  # the article is read back for the list
+
+    # Lists kept by an older computation, or forgotten, are computed again.
+    assert store.keep_related(target, None, dataclasses.replace(swapped, version=LISTS_VERSION - 1), store.link_generation())
+    assert [r.article.id for r in related(store, target).similar] == [r.article.id for r in first.similar]
+    store.forget_kept_related()
+    assert store.kept_related(target) is None
+
+
+def test_a_new_article_forgets_only_the_lists_it_may_join(tmp_path, store):
+    records = _topic_records("2015-07-21T10:00:00Z", "ab", HEALTH, "h")
+    records += _topic_records("2015-11-01T10:00:00Z", "ab", FOOTBALL, "f")  # three months later
+    ids = _ingest(store, tmp_path, records, "1.jsonl")
+    health, football = ids["http://e.com/h/a"], ids["http://e.com/f/a"]
+    related(store, health)
+    related(store, football)
+    before = store.link_generation()
+
+    newcomer = _topic_records("2015-07-22T09:00:00Z", "x", HEALTH, "n", first=3)
+    ids = _ingest(store, tmp_path, newcomer, "2.jsonl")
+    assert store.link_generation() > before
+    assert store.kept_related(health) is None, "a list the new article may join is forgotten"
+    assert store.kept_related(football) is not None, "a list three months away is kept"
+    found = related(store, health)
+    shown = [r.article.id for r in found.similar] + [found.read_also.article.id]
+    assert ids["http://e.com/n/x"] in shown
+
+
+def test_a_list_computed_before_a_change_is_not_kept(tmp_path, store):
+    ids = _ingest(store, tmp_path, _topic_records("2015-07-21T10:00:00Z", "abc", HEALTH, "h"), "h.jsonl")
+    target = ids["http://e.com/h/a"]
+    generation = store.link_generation()  # a reader starts computing ...
+    _ingest(store, tmp_path, _topic_records("2015-07-21T11:00:00Z", "y", HEALTH, "n"), "n.jsonl")  # ... a writer links
+    assert not store.keep_related(target, None, KeptRelated(10, None, []), generation)
+    assert store.kept_related(target) is None
+
+
+def test_retagging_forgets_nearby_lists(tmp_path, store):
+    ids = _ingest(store, tmp_path, _topic_records("2015-07-21T10:00:00Z", "abc", HEALTH, "h"), "h.jsonl")
+    target, other = ids["http://e.com/h/a"], ids["http://e.com/h/b"]
+    related(store, target)
+    store.set_tags({other: [Tag(display="كورونا", key=phrase_key("كورونا"), score=1.0)]})  # Corona
+    assert store.kept_related(target) is None
+
+
+def test_candidates_are_looked_for_near_the_article_in_time(tmp_path, store):
+    records = _topic_records("2015-07-21T10:00:00Z", "a", HEALTH, "h") + _topic_records("2015-10-21T10:00:00Z", "b", HEALTH, "l")
+    records.append(dict(_topic_records("", "c", HEALTH, "u")[0], published=None))  # undated
+    ids = _ingest(store, tmp_path, records, "t.jsonl")
+    near, late, undated = ids["http://e.com/h/a"], ids["http://e.com/l/b"], ids["http://e.com/u/c"]
+    vector = store.term_vectors([near])[near]
+    day = store.get_article(near).published.timestamp() / 86400
+    assert {i for i, _ in store.nearest_by_terms(vector, 10, near)} == {late, undated}
+    assert {i for i, _ in store.nearest_by_terms(vector, 10, near, (day - 30, day + 30))} == {undated}
+
+
+def test_keeping_a_list_never_waits_for_another_writer(tmp_path, store):
+    ids = _ingest(store, tmp_path, _topic_records("2015-07-21T10:00:00Z", "ab", HEALTH, "h"), "h.jsonl")
+    target, other = ids["http://e.com/h/a"], ids["http://e.com/h/b"]
+    generation = store.link_generation()
+    with open_store(store.url) as writer, writer.transaction():
+        writer.set_tags({other: []})  # holds the write lock (SQLite) or the generation row (PostgreSQL)
+        started = time.monotonic()
+        assert not store.keep_related(target, None, KeptRelated(10, None, []), generation)
+        assert time.monotonic() - started < 5, "gave up at once rather than after the 10 s busy timeout"

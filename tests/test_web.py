@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from support.serving import running_server
 
 from khabar.dates import UTC
+from khabar.link.related import compute_related
 from khabar.store import open_store
 from khabar.web import create_app
 from khabar.web.format import counted, full_date, highlight, relative_time
@@ -287,3 +291,23 @@ def test_front_page_cache_reuses_a_result_within_its_interval_only():
     expired.get(("k",), lambda: calls.append(1))
     expired.get(("k",), lambda: calls.append(1))
     assert len(calls) == 4
+
+
+def test_concurrent_first_views_of_article_pages_all_succeed_and_keep_lists(web_store):
+    """Many threads of a real server compute and keep related lists at once; none fails, and a
+    page shown from kept lists is the page computed on the first view."""
+    with open_store(web_store) as store:
+        store.forget_kept_related()
+        ids = [a.id for a in store.iter_articles()]
+    with running_server(web_store) as base, httpx.Client(base_url=base, timeout=60) as client:
+        with ThreadPoolExecutor(16) as pool:
+            first = list(pool.map(lambda i: client.get(f"/article/{i}"), ids))
+        assert [r.status_code for r in first] == [200] * len(ids)
+        with open_store(web_store) as store:
+            kept = [i for i in ids if store.kept_related(i) is not None]
+        assert kept, "first views keep their lists"
+        for article_id in kept[:50]:
+            again = client.get(f"/api/v1/articles/{article_id}/related").json()
+            with open_store(web_store) as store:
+                computed = compute_related(store, store.get_article(article_id))
+            assert [s["id"] for s in again["similar"]] == [r.article.id for r in computed.similar]

@@ -27,7 +27,8 @@ class Linker:
 
     def link(self, articles: Sequence[Article]) -> int:
         """Link articles just stored or changed; return how many near-duplicate pairs were found."""
-        self.store.put_term_vectors({a.id: a.vector for a in articles if a.vector is not None})
+        with_vectors = [a for a in articles if a.vector is not None]
+        self.store.put_term_vectors({a.id: a.vector for a in with_vectors}, {a.id: a.published for a in with_vectors})
         pairs = link_duplicates(self.store, articles)
         if self.stories is None:  # the window starts at the first batch's earliest article
             dated = [a.published for a in articles if a.published is not None]

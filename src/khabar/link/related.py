@@ -4,7 +4,9 @@ For an article:
 
 1. **Candidates** come from the inverted index of term vectors: the
    ``CANDIDATES`` stored articles with the largest dot product with its
-   ``QUERY_TERMS`` heaviest terms.
+   ``QUERY_TERMS`` heaviest terms, among those published within
+   ``RELEVANCE_HORIZON_DAYS`` of it (about 30; further apart, none could be
+   listed).
 2. **Relevance** is :func:`khabar.link.similarity.similarity` (stems and shared
    tags) times a time factor that halves every ``HALF_LIFE_DAYS`` apart.
 3. **Never itself or its copy**: the article's own duplicate group is left
@@ -14,6 +16,13 @@ For an article:
    angle do not fill the list.
 5. **Read also** is the most relevant article from *another outlet*; it is
    then not repeated in the similar list.
+
+**Kept lists.** Computing the lists takes a few milliseconds, and an article
+page is read far more often than the articles near it change, so the store
+keeps each article's lists once computed. An article stored, edited or
+re-tagged forgets the kept lists within the relevance horizon of its
+publication time (the only ones it could enter or change), and they are
+computed again when next asked for.
 """
 
 from __future__ import annotations
@@ -21,15 +30,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from khabar.errors import NotFound
-from khabar.link.similarity import cosine, days_apart, similarity
+from khabar.link.similarity import (
+    MIN_RELEVANCE,
+    RELEVANCE_HORIZON_DAYS,
+    cosine,
+    epoch_day,
+    similarity,
+    time_decay,
+)
 from khabar.model import Article
-from khabar.store import Store
+from khabar.store import KeptRelated, Store
 
 CANDIDATES = 60
 QUERY_TERMS = 15  # the article's heaviest terms that look up candidates (all 40 score them)
-HALF_LIFE_DAYS = 7.0
 DIVERSITY = 0.3  # weight of likeness to already chosen articles in maximal marginal relevance
-MIN_RELEVANCE = 0.05
+LISTS_VERSION = 1  # raise when the computation changes, so that lists kept by an older one are computed again
+KEPT_K = 10  # similar articles computed and kept at least (a page shows 10; a prefix serves fewer)
 LISTED_TEXT_CHARS = 300  # enough for a headline when an article has no title
 
 
@@ -50,15 +66,50 @@ class RelatedArticles:
 
 
 def related(store: Store, article_id: str, k: int = 10) -> RelatedArticles:
-    """The read-also article and up to ``k`` similar articles for a stored article."""
+    """The read-also article and up to ``k`` similar articles for a stored article (kept lists when current)."""
+    kept = store.kept_related(article_id)
+    current = kept is not None and kept.version == LISTS_VERSION
+    if current and (k <= kept.k or len(kept.similar) < kept.k):  # enough, or all there are
+        return _from_kept(store, kept, k)
+    generation = store.link_generation()  # read first: lists forgotten while computing are not kept
     article = store.get_article(article_id)
     if article is None:
         raise NotFound(f"no article with id {article_id!r}; `khabar export` lists the stored ids")
+    found = compute_related(store, article, max(k, KEPT_K))
+    store.keep_related(
+        article_id,
+        article.published,
+        KeptRelated(
+            max(k, KEPT_K),
+            (found.read_also.article.id, found.read_also.score) if found.read_also else None,
+            [(r.article.id, r.score) for r in found.similar],
+            LISTS_VERSION,
+        ),
+        generation,
+    )
+    return RelatedArticles(found.read_also, found.similar[:k])
+
+
+def _from_kept(store: Store, kept: KeptRelated, k: int) -> RelatedArticles:
+    """Kept lists with their articles read back (as lists show them)."""
+    pairs = ([kept.read_also] if kept.read_also else []) + kept.similar[:k]
+    articles = store.articles_by_ids([i for i, _ in pairs], text_chars=LISTED_TEXT_CHARS)
+    read_also = None
+    if kept.read_also and kept.read_also[0] in articles:
+        read_also = Related(articles[kept.read_also[0]], kept.read_also[1])
+    return RelatedArticles(read_also, [Related(articles[i], score) for i, score in kept.similar[:k] if i in articles])
+
+
+def compute_related(store: Store, article: Article, k: int = 10) -> RelatedArticles:
+    """The read-also article and up to ``k`` similar articles for a stored article, computed afresh."""
+    article_id = article.id
     vector = store.term_vectors([article_id])[article_id]
     own_group = {a.id for a in store.duplicates_of(article_id)} | {article_id}
     query = dict(sorted(vector.items(), key=lambda item: -item[1])[:QUERY_TERMS])
-    hits = [(i, dot) for i, dot in store.nearest_by_terms(query, CANDIDATES, article_id) if i not in own_group]
-    ids = [i for i, _ in hits]
+    day = epoch_day(article.published)
+    window = None if day is None else (day - RELEVANCE_HORIZON_DAYS, day + RELEVANCE_HORIZON_DAYS)
+    nearest = store.nearest_by_terms(query, CANDIDATES, article_id, window)
+    ids = [i for i, _ in nearest if i not in own_group]
     vectors = store.term_vectors(ids)
     tags = store.tags_of(ids)
     articles = store.articles_by_ids(ids, text_chars=LISTED_TEXT_CHARS)  # lists show titles, not bodies
@@ -71,7 +122,7 @@ def related(store: Store, article_id: str, k: int = 10) -> RelatedArticles:
         if candidate is None:
             continue
         relevance = similarity(vector, vectors[candidate_id], own_tags, tags[candidate_id])
-        relevance *= 0.5 ** (days_apart(article.published, candidate.published) / HALF_LIFE_DAYS)
+        relevance *= time_decay(article.published, candidate.published)
         if relevance < MIN_RELEVANCE:
             continue
         group = groups.get(candidate_id, candidate_id)

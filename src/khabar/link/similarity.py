@@ -27,6 +27,11 @@ TAG_SHARE = 0.3  # weight of tag overlap in the mix, the rest is the term cosine
 SAME_STORY = 0.30  # similarity at or above which two articles close in time tell one story
 STORY_DAYS = 4.0  # beyond this many days apart, the same story needs more similarity
 STORY_DECAY = 0.05  # similarity asked for per extra day
+HALF_LIFE_DAYS = 7.0  # related articles: relevance halves every this many days apart
+MIN_RELEVANCE = 0.05  # related articles: below this (after the time decay) an article is not listed
+# Similarity is at most 1, so beyond this many days apart (about 30) an article can never be listed as
+# related: candidates are looked for inside it, and a new article can change only the lists inside it.
+RELEVANCE_HORIZON_DAYS = HALF_LIFE_DAYS * math.log2(1 / MIN_RELEVANCE)
 
 
 def term_vector(title: str, text: str, stats: TermStats | None = None) -> dict[str, float]:
@@ -76,6 +81,16 @@ def days_apart(a: datetime | None, b: datetime | None) -> float:
     if a is None or b is None:
         return 0.0
     return abs((a - b).total_seconds()) / 86400
+
+
+def time_decay(a: datetime | None, b: datetime | None) -> float:
+    """The factor, from 1 down, that relevance keeps when two articles are published apart in time."""
+    return 0.5 ** (days_apart(a, b) / HALF_LIFE_DAYS)
+
+
+def epoch_day(moment: datetime | None) -> float | None:
+    """A publication time as days since 1970-01-01 UTC (how the inverted index and stored lists keep it)."""
+    return None if moment is None else moment.timestamp() / 86400
 
 
 def same_story(score: float, a: datetime | None, b: datetime | None, base: float = SAME_STORY) -> bool:

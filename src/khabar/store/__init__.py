@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 
 from khabar.errors import ConfigError
-from khabar.store.base import SourceState, Stats, Store, StoryActivity, UpsertResult
+from khabar.store.base import KeptRelated, SourceState, Stats, Store, StoryActivity, UpsertResult
 
 DEFAULT_DB = "khabar.db"
 
-__all__ = ["open_store", "resolve_db_url", "Store", "SourceState", "Stats", "StoryActivity", "UpsertResult", "DEFAULT_DB"]
+__all__ = ["open_store", "resolve_db_url", "Store", "KeptRelated", "SourceState", "Stats", "StoryActivity", "UpsertResult", "DEFAULT_DB"]
 
 
 def resolve_db_url(url: str | None = None) -> str:

@@ -54,6 +54,17 @@ class StoryActivity:
     last_published: datetime | None
 
 
+@dataclass(frozen=True)
+class KeptRelated:
+    """An article's related lists as :mod:`khabar.link.related` computed them, kept in the store:
+    the read-also article and up to ``k`` similar ones, as (id, score)."""
+
+    k: int
+    read_also: tuple[str, float] | None
+    similar: list[tuple[str, float]]
+    version: int = 0  # of the computation (khabar.link.related.LISTS_VERSION); lists of another are stale
+
+
 @dataclass
 class SourceState:
     """What the fetcher knows of an outlet: when it last polled, succeeded and failed, and how often to poll."""
@@ -174,16 +185,39 @@ class Store(ABC):
         """The article's duplicate group, canonical first (empty when it has none)."""
 
     @abstractmethod
-    def put_term_vectors(self, vectors: Mapping[str, Mapping[str, float]]) -> None:
-        """Store (replace) articles' term vectors."""
+    def put_term_vectors(
+        self, vectors: Mapping[str, Mapping[str, float]], published: Mapping[str, datetime | None]
+    ) -> None:
+        """Store (replace) articles' term vectors, indexed with their publication times; forget the kept
+        related lists these articles may now belong to."""
 
     @abstractmethod
     def term_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Stored term vectors of these articles."""
 
     @abstractmethod
-    def nearest_by_terms(self, vector: Mapping[str, float], limit: int, exclude: str) -> list[tuple[str, float]]:
-        """Articles with the largest dot product with a term vector."""
+    def nearest_by_terms(
+        self, vector: Mapping[str, float], limit: int, exclude: str, window: tuple[float, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """Articles with the largest dot product with a term vector; with a ``window`` of epoch days,
+        only those published inside it or undated."""
+
+    @abstractmethod
+    def link_generation(self) -> int:
+        """A number that grows whenever kept related lists are forgotten (read it before computing one)."""
+
+    @abstractmethod
+    def kept_related(self, article_id: str) -> KeptRelated | None:
+        """The related lists kept for an article, if they are still current."""
+
+    @abstractmethod
+    def forget_kept_related(self) -> None:
+        """Forget every kept related list (they are computed again when asked for)."""
+
+    @abstractmethod
+    def keep_related(self, article_id: str, published: datetime | None, kept: KeptRelated, generation: int) -> bool:
+        """Keep an article's related lists, computed when :meth:`link_generation` was ``generation``; keep
+        nothing (and say False) if lists were forgotten since or the store is busy writing: never wait."""
 
     @abstractmethod
     def articles_by_ids(self, ids: Sequence[str], text_chars: int | None = None) -> dict[str, Article]:

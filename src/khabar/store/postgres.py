@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import lru_cache
@@ -131,6 +131,18 @@ class PostgresStore(SQLStore):
                         "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
                         (migration.version, migration.name, isoformat_utc(datetime.now(UTC))),
                     )
+
+    _share_lock = " FOR SHARE"
+    BRIEF_LOCK_WAIT = "50ms"  # how long keeping related lists may wait for a lock before giving up
+
+    def _write_without_waiting(self, write: Callable[[], bool]) -> bool:
+        """Run ``write`` in a transaction, or return False when a lock it needs is held for long."""
+        try:
+            with self.transaction():
+                self.conn.execute(f"SET LOCAL lock_timeout = '{self.BRIEF_LOCK_WAIT}'")
+                return write()
+        except psycopg.errors.LockNotAvailable:
+            return False
 
     def schema_version(self) -> int:
         """The number of the last migration applied (0 for a new database)."""

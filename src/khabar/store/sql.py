@@ -8,7 +8,7 @@ migrations and full-text search, which differ.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 
@@ -16,10 +16,11 @@ import orjson
 
 from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.link.duplicates import Member
+from khabar.link.similarity import RELEVANCE_HORIZON_DAYS, epoch_day
 from khabar.model import Article, Tag
 from khabar.search import SearchFilters
 from khabar.stats import CounterStats
-from khabar.store.base import SourceState, Stats, Store, StoryActivity, UpsertResult
+from khabar.store.base import KeptRelated, SourceState, Stats, Store, StoryActivity, UpsertResult
 
 _COLUMNS = (
     "id, url, outlet, title, text, published, published_raw, fetched, author, language, publisher_tags"
@@ -99,6 +100,17 @@ ON CONFLICT (id) DO UPDATE SET
     content_hash = excluded.content_hash, updated = excluded.updated
 WHERE articles.content_hash != excluded.content_hash
 """
+
+
+def _merged_spans(days: Sequence[float], reach: float) -> list[tuple[float, float]]:
+    """The spans within ``reach`` of sorted days, overlapping ones merged (a batch gives one or a few)."""
+    spans: list[tuple[float, float]] = []
+    for day in days:
+        if spans and day - reach <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], day + reach)
+        else:
+            spans.append((day - reach, day + reach))
+    return spans
 
 
 class SQLStore(Store):
@@ -199,6 +211,8 @@ class SQLStore(Store):
             self._lock_articles(list(tags))
             stored = set(self._known_hashes(list(tags)))
             self._write_tags({i: ts for i, ts in tags.items() if i in stored})
+            published = self._in("SELECT id, published FROM articles WHERE id IN ({marks})", list(stored))
+            self._forget_related({i: epoch_day(parse_datetime(p)) for i, p in published})  # tags weigh in relevance
 
     def get_tags(self, article_id: str) -> list[Tag]:
         """An article's tags, best first, each shown in its key's most used display form."""
@@ -344,8 +358,11 @@ class SQLStore(Store):
 
     # -- term vectors (related articles) -----------------------------------------
 
-    def put_term_vectors(self, vectors: Mapping[str, Mapping[str, float]]) -> None:
-        """Store (replace) articles' term vectors and their postings in the inverted index."""
+    def put_term_vectors(
+        self, vectors: Mapping[str, Mapping[str, float]], published: Mapping[str, datetime | None]
+    ) -> None:
+        """Store (replace) articles' term vectors and their postings in the inverted index (each posting
+        with its article's publication day); forget the kept related lists these articles may now join."""
         with self.transaction():
             old = self.term_vectors(list(vectors))
             self._xmany(
@@ -357,10 +374,12 @@ class SQLStore(Store):
                 "ON CONFLICT (article_id) DO UPDATE SET vector = excluded.vector",
                 [(i, orjson.dumps(vector).decode()) for i, vector in vectors.items()],
             )
+            days = {i: epoch_day(published.get(i)) for i in vectors}
             self._xmany(  # in key order: B-tree inserts then touch each page once
-                "INSERT INTO article_terms (term, article_id, weight) VALUES (?, ?, ?)",
-                sorted((term, i, w) for i, vector in vectors.items() for term, w in vector.items()),
+                "INSERT INTO article_terms (term, article_id, weight, published_day) VALUES (?, ?, ?, ?)",
+                sorted((term, i, w, days[i]) for i, vector in vectors.items() for term, w in vector.items()),
             )
+            self._forget_related(days)
 
     def term_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Stored term vectors of these articles (empty for an article without one)."""
@@ -371,20 +390,90 @@ class SQLStore(Store):
             vectors[article_id] = orjson.loads(vector)
         return vectors
 
-    def nearest_by_terms(self, vector: Mapping[str, float], limit: int, exclude: str) -> list[tuple[str, float]]:
-        """Articles with the largest dot product with a term vector (an inverted-index search)."""
+    def nearest_by_terms(
+        self, vector: Mapping[str, float], limit: int, exclude: str, window: tuple[float, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """Articles with the largest dot product with a term vector (an inverted-index search); with a
+        ``window`` of epoch days, only those published inside it or undated."""
         if not vector:
             return []
         values = ",".join("(?, ?)" for _ in vector)
         params = [v for item in vector.items() for v in item]
+        within, window_params = "", []
+        if window is not None:
+            within = " AND (t.published_day BETWEEN ? AND ? OR t.published_day IS NULL)"
+            window_params = list(window)
         return list(
             self._x(
                 f"WITH q(term, w) AS (VALUES {values}) "
                 "SELECT t.article_id, SUM(t.weight * q.w) AS dot FROM q JOIN article_terms t ON t.term = q.term "
-                "WHERE t.article_id != ? GROUP BY t.article_id ORDER BY dot DESC LIMIT ?",
-                [*params, exclude, limit],
+                f"WHERE t.article_id != ?{within} GROUP BY t.article_id ORDER BY dot DESC LIMIT ?",
+                [*params, exclude, *window_params, limit],
             )
         )
+
+    # -- kept related lists ---------------------------------------------------------
+
+    def link_generation(self) -> int:
+        """A number that grows whenever kept related lists are forgotten (read it before computing one)."""
+        return int(self._x("SELECT generation FROM link_generation").fetchone()[0])
+
+    def kept_related(self, article_id: str) -> KeptRelated | None:
+        """The related lists kept for an article, if they are still current."""
+        row = self._x("SELECT k, lists FROM related_lists WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        lists = orjson.loads(row[1])
+        read_also = tuple(lists["read_also"]) if lists["read_also"] else None
+        return KeptRelated(int(row[0]), read_also, [tuple(pair) for pair in lists["similar"]], lists.get("version", 0))
+
+    def forget_kept_related(self) -> None:
+        """Forget every kept related list (they are computed again when asked for)."""
+        with self.transaction():
+            self._x("UPDATE link_generation SET generation = generation + 1")
+            self._x("DELETE FROM related_lists")
+
+    def keep_related(self, article_id: str, published: datetime | None, kept: KeptRelated, generation: int) -> bool:
+        """Keep an article's related lists unless lists were forgotten since ``generation`` was read or
+        the store is busy writing (the lists are a saving, not worth a wait)."""
+        lists = orjson.dumps({"version": kept.version, "read_also": kept.read_also, "similar": kept.similar}).decode()
+
+        def write() -> bool:
+            # The generation row is read under a share lock (on PostgreSQL), so a concurrent
+            # _forget_related, which bumps it first, either commits before this reads it or makes it wait.
+            current = self._x(f"SELECT generation FROM link_generation{self._share_lock}").fetchone()[0]
+            if int(current) != generation:
+                return False
+            self._x(
+                "INSERT INTO related_lists (article_id, published_day, k, lists) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET published_day = excluded.published_day, "
+                "k = excluded.k, lists = excluded.lists",
+                (article_id, epoch_day(published), kept.k, lists),
+            )
+            return True
+
+        return self._write_without_waiting(write)
+
+    _share_lock = ""  # PostgreSQL's " FOR SHARE"; SQLite's writers are serialized anyway
+
+    def _write_without_waiting(self, write: Callable[[], bool]) -> bool:
+        """Run ``write`` in a transaction and return what it says, or False at once (without waiting) when
+        another writer holds the lock it needs."""
+        raise NotImplementedError
+
+    def _forget_related(self, days: Mapping[str, float | None]) -> None:
+        """Forget the kept lists of these articles and of every article within the relevance horizon of
+        one of them (undated ones included): only those lists can change when they change."""
+        if not days:
+            return
+        self._x("UPDATE link_generation SET generation = generation + 1")
+        self._in("DELETE FROM related_lists WHERE article_id IN ({marks})", list(days))
+        if any(day is None for day in days.values()):  # an undated article may join any list
+            self._x("DELETE FROM related_lists")
+            return
+        self._x("DELETE FROM related_lists WHERE published_day IS NULL")
+        for low, high in _merged_spans(sorted(days.values()), RELEVANCE_HORIZON_DAYS):
+            self._x("DELETE FROM related_lists WHERE published_day BETWEEN ? AND ?", (low, high))
 
     def articles_by_ids(self, ids: Sequence[str], text_chars: int | None = None) -> dict[str, Article]:
         """Stored articles by id, without tags; with only the first ``text_chars`` characters of text when given."""

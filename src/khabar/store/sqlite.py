@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from khabar.search import TITLE_WEIGHT, Query, SearchFilters, index_fields
 from khabar.store.migrations import load_migrations
 from khabar.store.sql import SQLStore, filter_clauses
 
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before failing
 MMAP_BYTES = 1 << 30  # address space only; the OS pages in what is read
 
 
@@ -47,7 +48,7 @@ class SQLiteStore(SQLStore):
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA busy_timeout=10000")
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             # Reads through a memory map skip a system call per page: related articles read
             # scattered term vectors, and the web server reads them on every article page.
             self.conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
@@ -66,6 +67,28 @@ class SQLiteStore(SQLStore):
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def _write_without_waiting(self, write: Callable[[], bool]) -> bool:
+        """Run ``write`` in a transaction, or return False at once when another connection is writing."""
+        if self._depth:  # already inside this connection's transaction, so holding the lock
+            return write()
+        self.conn.execute("PRAGMA busy_timeout=0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # "database is locked": someone else is writing
+            return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self._depth = 1
+        try:
+            done = write()
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+        self.conn.execute("COMMIT")
+        return done
 
     def _migrate(self) -> None:
         """Apply the migrations this file has not seen, each in its own transaction."""
