@@ -26,7 +26,7 @@ from khabar.model import Article
 from khabar.parallel import chunked, ordered_map
 from khabar.search import index_fields
 from khabar.store import Store
-from khabar.text import terms
+from khabar.text import match_key, terms
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +105,14 @@ def _prepare_chunk(
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
-        if search or link:
-            title_terms, text_terms = terms(article.title), terms(article.text)  # shared by search and linking
+        if search or link:  # computed once, shared by the search index and linking
+            title_terms, text_terms, text_key = terms(article.title), terms(article.text), match_key(article.text)
         if search:
-            article.search_fields = index_fields(article, title_terms, text_terms)
+            article.search_fields = index_fields(article, title_terms, text_terms, text_key)
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k)
         if link:
-            article.fingerprint = fingerprint(article.text)
+            article.fingerprint = fingerprint(article.text, text_key)
             article.vector = weigh_terms(title_terms, text_terms, stats)
         done.append(article)
     counts: Counter[str] = Counter()

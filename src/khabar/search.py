@@ -37,15 +37,23 @@ _QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»')
 
 
 def index_fields(
-    article: Article, title_terms: list[str] | None = None, text_terms: list[str] | None = None
+    article: Article,
+    title_terms: list[str] | None = None,
+    text_terms: list[str] | None = None,
+    text_key: str | None = None,
 ) -> tuple[str, str, str]:
-    """What the search index holds for an article: title stems, body stems, match key.
+    """What the search index holds for an article: title stems, body stems, match key of title and text.
 
-    The pipeline passes the terms it has already computed for the article.
+    The pipeline passes what it has already computed for the article: its
+    terms, and the text's match key (which near-duplicate shingles use too).
+    Match keys split at line breaks, so the title's key and the text's joined
+    by a space are the key of the two.
     """
     title_terms = terms(article.title) if title_terms is None else title_terms
     text_terms = terms(article.text) if text_terms is None else text_terms
-    return " ".join(title_terms), " ".join(text_terms), match_key(article.title + "\n" + article.text)
+    text_key = match_key(article.text) if text_key is None else text_key
+    exact = " ".join(key for key in (match_key(article.title), text_key) if key)
+    return " ".join(title_terms), " ".join(text_terms), exact
 
 
 @dataclass(frozen=True)

@@ -39,15 +39,16 @@ _SEED = 1
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)  # permutations are drawn once, then shared
 
 
-def shingles(text: str) -> set[bytes]:
-    """The distinct word ``SHINGLE``-grams of a text's match key."""
-    words = match_key(text).split()
+def shingles(text: str, key: str | None = None) -> set[bytes]:
+    """The distinct word ``SHINGLE``-grams of a text's match key (``key``, when already computed)."""
+    words = (match_key(text) if key is None else key).split()
     return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
 
 
-def fingerprint(text: str) -> bytes | None:
-    """A MinHash signature of the text (``NUM_PERM`` uint32 values), or None when too short."""
-    grams = shingles(text)
+def fingerprint(text: str, key: str | None = None) -> bytes | None:
+    """A MinHash signature of the text (``NUM_PERM`` uint32 values), or None when too short; ``key`` is
+    the text's match key when already computed."""
+    grams = shingles(text, key)
     if len(grams) < MIN_SHINGLES:
         return None
     sketch = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)

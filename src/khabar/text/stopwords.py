@@ -10,6 +10,8 @@ spelling variants.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from khabar.text.normalize import fold_match
 
 _WORDS = """
@@ -46,6 +48,7 @@ STOPWORDS: frozenset[str] = frozenset(fold_match(word) for word in _WORDS.split(
 _NOT_CONJUNCTION = frozenset({"ولي", "وكل", "وفي"})
 
 
+@lru_cache(maxsize=1 << 18)  # asked of every token of every text; the vocabulary repeats (Zipf)
 def is_stopword(token: str) -> bool:
     """True when a token (display form, diacritics removed) is a stopword, alone or after the
     conjunction و or ف ("and", "so"): والتي, فإن, وقال."""
