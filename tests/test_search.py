@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from conftest import write_jsonl
@@ -113,3 +114,53 @@ def test_long_queries_select_documents_sharing_two_stems_on_postgresql():
     long = [f"s{n}" for n in range(TWO_OF_FROM)]
     groups = candidate_groups(long)
     assert len(groups) == TWO_OF_FROM * (TWO_OF_FROM - 1) // 2 and all(len(g) == 2 for g in groups)
+
+
+def test_common_stems_rank_but_do_not_select_candidates_on_postgresql():
+    from khabar.search import COMMON_MIN_DOCUMENTS, COMMON_SHARE, candidate_groups
+
+    documents = 100_000
+    common, rare = int(COMMON_SHARE * documents) + 1, 5
+    assert common > COMMON_MIN_DOCUMENTS
+    stems = ["c1", "c2", "c3", "r1", "r2", "c4"]
+    frequencies = {"c1": common, "c2": common, "c3": common, "c4": common, "r1": rare, "r2": rare}
+    assert candidate_groups(stems, frequencies, documents) == [("r1",), ("r2",)]
+    assert candidate_groups(["c1", "c2"], frequencies, documents) == [("c1",), ("c2",)]  # nothing rarer: keep all
+    unknown = ["r1", "r2", "new1", "c1"]  # a stem no document has selects nothing
+    assert candidate_groups(unknown, frequencies, documents) == [("r1",), ("r2",)]
+    frequencies |= {"r3": rare, "r4": rare}
+    assert len(candidate_groups(["r1", "r2", "r3", "r4", "c1"], frequencies, documents)) == 6  # pairs of the rare
+    few = {"c1": 90, "c2": 90, "r1": 1}  # in a small corpus no stem is common
+    assert candidate_groups(["c1", "c2", "r1"], few, 1000) == [("c1",), ("c2",), ("r1",)]
+
+
+def _council_records(shura: int, board: int) -> list[dict]:
+    """Short articles (too short to be near-duplicates): ``shura`` on the Shura council (مجلس الشورى),
+    ``board`` on a board of directors (مجلس الإدارة)."""
+    numbers = ["الأولى", "الثانية", "الثالثة", "الرابعة", "الخامسة", "السادسة", "السابعة", "الثامنة", "التاسعة",
+               "العاشرة", "الحادية", "الثانية عشرة", "الثالثة عشرة", "الرابعة عشرة"]  # first, second, ... sessions
+    records = [{"url": f"http://e.com/s{n}", "outlet": "a", "published": "2015-07-21T08:00:00Z",
+                "title": f"جلسة {numbers[n]}", "text": f"عقد مجلس الشورى جلسته {numbers[n]} برئاسة رئيسه."}
+               for n in range(shura)]
+    records += [{"url": f"http://e.com/b{n}", "outlet": "b", "published": "2015-07-21T08:00:00Z",
+                 "title": f"اجتماع {numbers[n]}", "text": f"عقد مجلس الإدارة اجتماعه {numbers[n]} في الرياض."}
+                for n in range(board)]
+    return records
+
+
+def test_short_queries_ask_for_all_their_words_when_enough_documents_have_them(tmp_path, store):
+    ingest_paths(store, [str(write_jsonl(tmp_path / "c.jsonl", _council_records(shura=12, board=3)))])
+    shura = search(store, "مجلس الشورى", limit=50)
+    assert shura.total == 12 and all("الشورى" in h.article.text for h in shura.hits)
+
+    # Only 3 articles have both words of "board of directors": fewer than a page, so any word will do.
+    board = search(store, "مجلس الإدارة", limit=50)
+    assert board.total == 15 and "الإدارة" in board.hits[0].article.text
+
+
+def test_all_words_keeps_each_words_spelling_variants(filled):
+    query = replace(parse_query("الهجره الموسمية"), all_words=True)  # ه for ة in "the migration"
+    assert query.words and len(query.words) == 2 and len(query.words[0]) == 2
+    found = filled.search(query, SearchFilters(), 10)
+    assert len(found) == 1
+    assert not filled.search(replace(parse_query("الهجره الدولي"), all_words=True), SearchFilters(), 10)

@@ -17,8 +17,9 @@ the article:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from collections.abc import Mapping
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -58,15 +59,26 @@ def index_fields(
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query: stems to rank by, and exact phrases (match keys) that must appear."""
+    """A parsed query: stems to rank by, exact phrases (match keys) that must appear, and the query's
+    words, each as its alternative stems (a word and its spelling variant).
+
+    With ``all_words``, a document must have every word (one of its
+    alternatives each); otherwise any stem will do (see
+    :func:`candidate_groups` for long queries on PostgreSQL).
+    """
 
     stems: list[str]
     phrases: list[str]
+    words: list[tuple[str, ...]] = field(default_factory=list)
+    all_words: bool = False
 
     def fts(self) -> str:
-        """The FTS5 MATCH expression: any of the stems (and every phrase)."""
+        """The FTS5 MATCH expression: any of the stems, or every word (and every phrase)."""
         parts = []
-        if self.stems:
+        if self.all_words and self.words:
+            every = " AND ".join("(" + " OR ".join(f'"{s}"' for s in word) + ")" for word in self.words)
+            parts.append("{title body} : (" + every + ")")
+        elif self.stems:
             parts.append("{title body} : (" + " OR ".join(f'"{s}"' for s in self.stems) + ")")
         for phrase in self.phrases:
             parts.append(f'exact : "{phrase}"')
@@ -74,9 +86,15 @@ class Query:
 
 
 TWO_OF_FROM = 4  # on PostgreSQL, queries with this many stems or more select documents sharing two
+COMMON_SHARE = 0.02  # on PostgreSQL, a stem in more than this share of documents ranks but does not select,
+COMMON_MIN_DOCUMENTS = 100  # ... if it is in more documents than this (ranking fewer costs little)
+ALL_WORDS_UP_TO = 3  # queries of 2 to this many words look first for documents with all of them
+MIN_ALL_WORDS_MATCHES = 10  # ... and fall back to any word when fewer documents than this have them all
 
 
-def candidate_groups(stems: list[str]) -> list[tuple[str, ...]]:
+def candidate_groups(
+    stems: list[str], frequencies: Mapping[str, int] | None = None, documents: int = 0
+) -> list[tuple[str, ...]]:
     """The stem groups a matching document must contain one of: each stem alone, or for a query of
     ``TWO_OF_FROM`` stems or more, each pair of stems. Ranking still uses every stem of the query.
 
@@ -86,29 +104,55 @@ def candidate_groups(stems: list[str]) -> list[tuple[str, ...]]:
     the first page, and quality was unchanged (benchmarks.md). FTS5's BM25 does
     rank a rare shared stem high, and the same cut cost it recall, so SQLite
     keeps every stem.
+
+    Given each stem's document frequency (``frequencies``, out of
+    ``documents``), common stems (in more than ``COMMON_SHARE`` of documents
+    and more than ``COMMON_MIN_DOCUMENTS``) select nothing, as in Lucene's
+    CommonTermsQuery: the query's rarer stems choose the candidates and every
+    stem ranks them. Stems no document has select nothing either. A query
+    without a rarer stem keeps them all.
     """
     unique = list(dict.fromkeys(stems))
+    if frequencies is not None and documents:
+        cutoff = max(COMMON_SHARE * documents, COMMON_MIN_DOCUMENTS)
+        rare = [s for s in unique if 0 < frequencies.get(s, 0) <= cutoff]
+        unique = rare or unique
     if len(unique) < TWO_OF_FROM:
         return [(s,) for s in unique]
     return list(combinations(unique, 2))
 
 
-def _teh_marbuta_variants(text: str) -> list[str]:
-    """Query words ending in ه written as if they ended in ة (الهجره → الهجرة): a common misspelling
+def _teh_marbuta_variant(word: str) -> str | None:
+    """A query word ending in ه written as if it ended in ة (الهجره → الهجرة): a common misspelling
     that stemming cannot undo, since Snowball reads a final ه as a pronoun."""
-    return [word[:-1] + "ة" for word in display_form(text).split() if len(word) > 3 and word.endswith("ه")]
+    return word[:-1] + "ة" if len(word) > 3 and word.endswith("ه") else None
+
+
+def _query_words(text: str) -> list[tuple[str, ...]]:
+    """The stems of each word of a query, with its teh marbuta variant's stem as an alternative."""
+    words: dict[str, tuple[str, ...]] = {}
+    for word in display_form(text).split():
+        variant = _teh_marbuta_variant(word)
+        stems, variant_stems = terms(word), terms(variant) if variant else []
+        if len(stems) == 1 and len(variant_stems) == 1:
+            alternatives = tuple(dict.fromkeys(stems + variant_stems))
+            words.setdefault(alternatives[0], alternatives)
+            continue
+        for stem_ in stems + variant_stems:  # a word that splits into several tokens, or has no variant
+            words.setdefault(stem_, (stem_,))
+    return list(words.values())
 
 
 def parse_query(text: str) -> Query:
     """Split a query into exact phrases (in quotes or «guillemets») and the rest, normalized like documents."""
     phrases = [match_key(a or b) for a, b in _QUOTED.findall(text)]
-    rest = _QUOTED.sub(" ", text)
-    stems = list(dict.fromkeys(terms(rest) + terms(" ".join(_teh_marbuta_variants(rest)))))
+    words = _query_words(_QUOTED.sub(" ", text))
+    stems = list(dict.fromkeys(s for word in words for s in word))
     for phrase in phrases:
         stems.extend(s for s in terms(phrase) if s not in stems)
     if not stems and not any(phrases):
         raise ConfigError(f"the query {text!r} has no searchable word (only stopwords or punctuation)")
-    return Query(stems, [p for p in phrases if p])
+    return Query(stems, [p for p in phrases if p], words)
 
 
 @dataclass
@@ -177,7 +221,12 @@ def search(
     if sort not in ("relevance", "date"):
         raise ConfigError(f"sort must be 'relevance' or 'date', not {sort!r}")
     query = parse_query(text)
-    matches = store.search(query, filters or SearchFilters(), POOL)
+    filters = filters or SearchFilters()
+    matches: list = []
+    if 2 <= len(query.words) <= ALL_WORDS_UP_TO:  # a short query: its words together, when enough have them
+        matches = store.search(replace(query, all_words=True), filters, POOL)
+    if len(matches) < MIN_ALL_WORDS_MATCHES:
+        matches = store.search(query, filters, POOL)
     newest = max((published for _, _, _, published in matches if published), default=None)
     top = max((r for _, r, _, _ in matches), default=1.0) or 1.0
     best: dict[str, list] = {}  # duplicate group → [score, id, published, copies]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import lru_cache
@@ -68,9 +68,14 @@ def _lexeme(stem: str) -> str:
     return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def match_query(stems: Sequence[str]) -> str:
-    """The tsquery that selects candidates (:func:`khabar.search.candidate_groups`)."""
-    return " | ".join("(" + " & ".join(_lexeme(s) for s in group) + ")" for group in candidate_groups(list(stems)))
+def match_query(query: Query, frequencies: Mapping[str, int] | None = None, documents: int = 0) -> str:
+    """The tsquery that selects candidates: every word (one of its alternatives each) when the query
+    asks for all its words, else :func:`khabar.search.candidate_groups` of its stems (given their
+    document frequencies, the rarer stems')."""
+    if query.all_words and query.words:
+        return " & ".join("(" + " | ".join(_lexeme(s) for s in word) + ")" for word in query.words)
+    groups = candidate_groups(query.stems, frequencies, documents)
+    return " | ".join("(" + " & ".join(_lexeme(s) for s in group) + ")" for group in groups)
 
 
 class PostgresStore(SQLStore):
@@ -168,7 +173,10 @@ class PostgresStore(SQLStore):
         params: list = []
         if query.stems:
             where.append("s.document @@ to_tsquery('simple', ?)")
-            params.append(match_query(query.stems))
+            frequencies = None
+            if not query.all_words:  # the corpus statistics of the query's stems (kept at ingest)
+                frequencies = dict(self._x("SELECT key, df FROM term_stats WHERE key = ANY(?)", (query.stems,)))
+            params.append(match_query(query, frequencies, self.corpus_documents()))
         for phrase in query.phrases:
             where.append("s.exact @@ phraseto_tsquery('simple', ?)")
             params.append(phrase)
