@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from khabar.text import display_form, fold_match, match_key
+from khabar.text import display_form, fold_match, match_key, tokenize
 from khabar.text.normalize import FOLDING_TABLE, Level
 
 SEED_PERSIAN = "التحالف الدولی فی العراق"  # Persian yeh (ی) as on the seed page's tag list
@@ -99,3 +99,16 @@ def test_table_has_both_levels_and_no_char_in_two_rows():
             assert ch not in seen, f"{ch!r} in two rows: {seen.get(ch)} and {row.what}"
             seen[ch] = row.what
     assert {row.level for row in FOLDING_TABLE} == {Level.DISPLAY, Level.MATCH}
+
+
+@settings(max_examples=600)
+@given(any_text)
+def test_folding_before_or_after_tokenizing_gives_the_same_match_key(text):
+    """The pipeline tokenizes a text once and folds each token; that must be the key of folding the
+    whole text first, as match_key was first defined."""
+    assert match_key(text) == " ".join(tokenize(fold_match(display_form(text))))
+
+
+def test_marks_inside_numbers_and_latin_words_do_not_split_them():
+    assert tokenize("0\u064e0 e\u0301cole") == ["00", "ecole"]
+    assert match_key("İstanbul") == "istanbul"

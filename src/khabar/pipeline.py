@@ -26,7 +26,7 @@ from khabar.model import Article
 from khabar.parallel import chunked, ordered_map
 from khabar.search import index_fields
 from khabar.store import Store
-from khabar.text import match_key, terms
+from khabar.text import key_of_tokens, terms, terms_of_tokens, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,9 @@ def _prepare_chunk(
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
-        if search or link:  # computed once, shared by the search index and linking
-            title_terms, text_terms, text_key = terms(article.title), terms(article.text), match_key(article.text)
+        if search or link:  # the text is tokenized once; its terms and match key serve search and linking
+            tokens = tokenize(article.text)
+            title_terms, text_terms, text_key = terms(article.title), terms_of_tokens(tokens), key_of_tokens(tokens)
         if search:
             article.search_fields = index_fields(article, title_terms, text_terms, text_key)
         if settings:

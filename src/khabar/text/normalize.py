@@ -28,6 +28,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 
 class Level(Enum):
@@ -168,12 +169,25 @@ def strip_marks(text: str) -> str:
 def match_key(text: str) -> str:
     """The key two texts share when they say the same words, however spelled.
 
-    Display normalization, then the MATCH-level folds, then only the words
-    (see :func:`khabar.text.tokenize.tokenize`) joined by single spaces.
+    Display normalization, then only the words (see
+    :func:`khabar.text.tokenize.tokenize`), each with the MATCH-level folds,
+    joined by single spaces.
     """
     from khabar.text.tokenize import tokenize  # tokenize imports this module
 
-    return " ".join(tokenize(fold_match(display_form(text))))
+    return key_of_tokens(tokenize(display_form(text)))
+
+
+@lru_cache(maxsize=1 << 18)  # asked of every word of every text; the vocabulary repeats (Zipf)
+def fold_token(token: str) -> str:
+    """:func:`fold_match` of one token, cached, without the combining mark that case folding can add
+    (İ → i̇), so that İstanbul stays one word."""
+    return strip_marks(fold_match(token))
+
+
+def key_of_tokens(tokens: list[str]) -> str:
+    """The match key of a display-form text from its tokens (the pipeline tokenizes a text once)."""
+    return " ".join([fold_token(t) for t in tokens])
 
 
 def guess_language(text: str) -> str:

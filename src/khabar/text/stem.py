@@ -56,7 +56,11 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     Stopwords (see :mod:`khabar.text.stopwords`) are left out unless
     ``keep_stopwords`` is true.
     """
-    tokens = tokenize(text)
-    if not keep_stopwords:
-        tokens = [t for t in tokens if not is_stopword(t)]
-    return [stem(t) for t in tokens]
+    return terms_of_tokens(tokenize(text), keep_stopwords)
+
+
+def terms_of_tokens(tokens: list[str], keep_stopwords: bool = False) -> list[str]:
+    """:func:`terms` of a text already tokenized (the pipeline tokenizes a text once)."""
+    if keep_stopwords:
+        return [stem(t) for t in tokens]
+    return [stem(t) for t in tokens if not is_stopword(t)]
