@@ -87,7 +87,11 @@ class SQLiteStore(SQLStore):
             raise
         finally:
             self._depth = 0
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError:  # busy at commit: give the saving up rather than the request
+            self.conn.execute("ROLLBACK")
+            return False
         return done
 
     def _migrate(self) -> None:
