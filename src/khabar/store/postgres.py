@@ -110,6 +110,14 @@ class PostgresStore(SQLStore):
             with self.conn.cursor() as cursor:
                 cursor.executemany(_pg(sql), rows)
 
+    def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Insert many new rows with COPY (one stream, not a statement per row)."""
+        if not rows:
+            return
+        with self.conn.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def _outer_transaction(self) -> AbstractContextManager:
         """psycopg's transaction block (ROLLBACK on error)."""
         return self.conn.transaction()

@@ -147,6 +147,11 @@ class SQLStore(Store):
         """Execute one statement for many parameter rows."""
         raise NotImplementedError
 
+    def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Insert many new rows into a table (PostgreSQL copies them in, which is several times faster)."""
+        marks = ", ".join("?" * len(columns))
+        self._xmany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
     def _lock_articles(self, ids: Sequence[str]) -> None:
         """Lock these articles' rows until the transaction ends (where writers can interleave)."""
 
@@ -196,7 +201,7 @@ class SQLStore(Store):
             uses[(key, display)] -= 1
         self._in("DELETE FROM article_tags WHERE article_id IN ({marks})", ids)
         rows = [(i, rank, t.key, t.display, t.score) for i, ts in tags.items() for rank, t in enumerate(ts)]
-        self._xmany("INSERT INTO article_tags (article_id, rank, key, display, score) VALUES (?, ?, ?, ?, ?)", rows)
+        self._insert_rows("article_tags", ("article_id", "rank", "key", "display", "score"), rows)
         for _, _, key, display, _ in rows:
             uses[(key, display)] += 1
         self._xmany(
@@ -375,8 +380,9 @@ class SQLStore(Store):
                 [(i, orjson.dumps(vector).decode()) for i, vector in vectors.items()],
             )
             days = {i: epoch_day(published.get(i)) for i in vectors}
-            self._xmany(  # in key order: B-tree inserts then touch each page once
-                "INSERT INTO article_terms (term, article_id, weight, published_day) VALUES (?, ?, ?, ?)",
+            self._insert_rows(  # in key order: B-tree inserts then touch each page once
+                "article_terms",
+                ("term", "article_id", "weight", "published_day"),
                 sorted((term, i, w, days[i]) for i, vector in vectors.items() for term, w in vector.items()),
             )
             self._forget_related(days)
