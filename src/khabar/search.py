@@ -17,9 +17,9 @@ the article:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from collections.abc import Mapping
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -133,13 +133,13 @@ def _query_words(text: str) -> list[tuple[str, ...]]:
     words: dict[str, tuple[str, ...]] = {}
     for word in display_form(text).split():
         variant = _teh_marbuta_variant(word)
-        stems, variant_stems = terms(word), terms(variant) if variant else []
-        if len(stems) == 1 and len(variant_stems) == 1:
-            alternatives = tuple(dict.fromkeys(stems + variant_stems))
+        stems = terms(word)
+        variant_stems = terms(variant) if variant else []
+        if len(variant_stems) != len(stems):  # the variant only changes a last letter; never happens
+            variant_stems = []
+        for n, stem_ in enumerate(stems):  # a word may hold several tokens (ب/الهجره); each has its variant
+            alternatives = tuple(dict.fromkeys([stem_, *variant_stems[n : n + 1]]))
             words.setdefault(alternatives[0], alternatives)
-            continue
-        for stem_ in stems + variant_stems:  # a word that splits into several tokens, or has no variant
-            words.setdefault(stem_, (stem_,))
     return list(words.values())
 
 
