@@ -181,10 +181,11 @@ class PostgresStore(SQLStore):
         params: list = []
         if query.stems:
             where.append("s.document @@ to_tsquery('simple', ?)")
-            frequencies = None
-            if not query.all_words:  # the corpus statistics of the query's stems (kept at ingest)
+            if query.all_words:
+                params.append(match_query(query))
+            else:  # the corpus statistics of the query's stems (kept at ingest) pick the rarer ones
                 frequencies = dict(self._x("SELECT key, df FROM term_stats WHERE key = ANY(?)", (query.stems,)))
-            params.append(match_query(query, frequencies, self.corpus_documents()))
+                params.append(match_query(query, frequencies, self.corpus_documents()))
         for phrase in query.phrases:
             where.append("s.exact @@ phraseto_tsquery('simple', ?)")
             params.append(phrase)
