@@ -153,7 +153,9 @@ def fold_match(text: str) -> str:
     Used on stems and single tokens that are already in display form; for whole
     texts use :func:`match_key`.
     """
-    return text.translate(_MATCH_ONLY_TABLE).casefold()
+    # Marks go before case folding, which would turn one (U+0345) into a letter: tokens, which never
+    # hold marks, then fold as the whole text does.
+    return strip_marks(text.translate(_MATCH_ONLY_TABLE)).casefold()
 
 
 def fold_before_stem(token: str) -> str:
