@@ -48,7 +48,7 @@ def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int) -> I
         pending: deque[Future[Out]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= 4 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
