@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker_store
+from khabar.enrich.tags import document_of
 from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.link import Linker
@@ -26,7 +27,7 @@ from khabar.model import Article
 from khabar.parallel import chunked, ordered_map
 from khabar.search import index_fields
 from khabar.store import Store
-from khabar.text import key_of_tokens, terms, terms_of_tokens, tokenize
+from khabar.text.reading import read_text
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,14 @@ def _prepare_chunk(
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
-        if search or link:  # the text is tokenized once; its terms and match key serve search and linking
-            tokens = tokenize(article.text)
-            title_terms, text_terms, text_key = terms(article.title), terms_of_tokens(tokens), key_of_tokens(tokens)
+        # Each text is read once: its clauses feed the tags, its terms and match key search and linking.
+        title, text = read_text(article.title), read_text(article.text)
+        if search or link:
+            title_terms, text_terms, text_key = title.terms(), text.terms(), text.key()
         if search:
             article.search_fields = index_fields(article, title_terms, text_terms, text_key)
         if settings:
-            keys[article.id] = enrich_article(article, stats, settings.k)
+            keys[article.id] = enrich_article(article, stats, settings.k, document_of(title, text))
         if link:
             article.fingerprint = fingerprint(article.text, text_key)
             article.vector = weigh_terms(title_terms, text_terms, stats)

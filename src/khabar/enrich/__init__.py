@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 
-from khabar.enrich.tags import DEFAULT_K, analyse, clean_publisher_tags
+from khabar.enrich.tags import DEFAULT_K, Document, analyse, clean_publisher_tags
 from khabar.model import Article
 from khabar.parallel import chunked, ordered_map
 from khabar.stats import CounterStats
@@ -66,10 +66,15 @@ def stats_snapshot(settings: EnrichSettings) -> CounterStats | None:
     return stats
 
 
-def enrich_article(article: Article, stats: CounterStats | None, k: int = DEFAULT_K) -> frozenset[str]:
-    """Clean the article's publisher tags, set its keyword tags, and return its statistics keys."""
+def enrich_article(
+    article: Article, stats: CounterStats | None, k: int = DEFAULT_K, document: Document | None = None
+) -> frozenset[str]:
+    """Clean the article's publisher tags, set its keyword tags, and return its statistics keys.
+
+    ``document`` is the article already read (:func:`khabar.enrich.tags.document_of`), when the caller has it.
+    """
     article.publisher_tags = clean_publisher_tags(article.publisher_tags, article.outlet)
-    analysis = analyse(article.title, article.text, stats, k, article.publisher_tags)
+    analysis = analyse(article.title, article.text, stats, k, article.publisher_tags, document=document)
     article.tags = analysis.tags
     return analysis.keys
 

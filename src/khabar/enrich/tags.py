@@ -26,15 +26,14 @@ phrase keys), and tags must share keys with search and linking.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from khabar.model import Tag
 from khabar.stats import CounterStats, TermStats
-from khabar.text import display_form, is_stopword, match_key, stem, tokenize
+from khabar.text import display_form, match_key, stem, tokenize
+from khabar.text.reading import ReadText, read_text, word_facts
 
 MAX_WORDS = 4
 MIN_PHRASE_COUNT = 2  # a phrase seen fewer times is a candidate only from the title or the publisher's tags
@@ -65,7 +64,6 @@ _SECTION_WORDS = frozenset({"اخبار", "ملفات", "ملف", "تغطيه"})
 
 # The conjunction/preposition prefixes glued to the article: the display form drops them.
 _ARTICLE_PROCLITICS = ("وبال", "فبال", "وكال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل")
-_CLAUSE_BREAK = re.compile(r"[^\w\s\u0610-\u061a\u064b-\u065f\u0670]+|\n+")
 
 
 class Candidate:
@@ -92,22 +90,14 @@ def strip_article_proclitic(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=1 << 18)
 def _phrase_stem(token: str) -> str | None:
     """A word's stem when a phrase may contain it; None for stopwords, numbers and single letters."""
-    if len(token) < 2 or token[0].isdigit() or is_stopword(token):
-        return None
-    return stem(token)
+    return word_facts(token).phrase_stem
 
 
 def _coordinated(word: str) -> bool:
     """Whether a word starts a coordinated noun (والحكومة, وواشنطن): it ends the phrase before it."""
     return word.startswith(("وال", "وو", "وبال", "وكال", "ولل"))
-
-
-def _clauses(text: str) -> list[str]:
-    """Split display text where punctuation or a line break ends a clause."""
-    return [part for part in _CLAUSE_BREAK.split(text) if part.strip()]
 
 
 @dataclass
@@ -121,16 +111,18 @@ class Document:
 
 def read_document(title: str, text: str) -> Document:
     """Tokenize and stem an article's title and text, clause by clause."""
+    return document_of(read_text(display_form(title)), read_text(display_form(text)))
+
+
+def document_of(title: ReadText, text: ReadText) -> Document:
+    """The :class:`Document` of a title and text already read (the pipeline reads each text once)."""
     clauses = []
-    title_clauses = 0
-    for in_title, body in ((True, title), (False, text)):
-        for clause in _clauses(display_form(body)):
-            words = tokenize(clause)
-            stems = [_phrase_stem(w) for w in words]
+    for read in (title, text):
+        for words, facts in zip(read.clauses, read.facts):
+            stems = [f.phrase_stem for f in facts]
             breaks = frozenset(i for i in range(1, len(words)) if words[i][0] == "و" and _coordinated(words[i]))
             clauses.append((words, stems, breaks))
-            title_clauses += in_title
-    return Document(clauses, title_clauses)
+    return Document(clauses, len(title.clauses))
 
 
 def candidates(title: str, text: str, keep: frozenset[str] | set[str] = frozenset()) -> dict[str, Candidate]:
@@ -372,14 +364,16 @@ def analyse(
     k: int = DEFAULT_K,
     publisher_tags: Sequence[str] = (),
     weights: Weights = WEIGHTS,
+    document: Document | None = None,
 ) -> Analysis:
     """Tags and statistics keys of one article, from a single pass over its candidates.
 
     The statistics keys are every single word and each phrase the article
     repeats or has in its title: document frequencies of those are what
-    :class:`TermStats` hold.
+    :class:`TermStats` hold. ``document`` is the article already read, when
+    the caller has it (see :func:`document_of`).
     """
-    doc = read_document(title, text)
+    doc = read_document(title, text) if document is None else document
     phrases = count_phrases(doc)
     if not k:
         return Analysis([], phrases.statistics_keys())

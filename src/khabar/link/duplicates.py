@@ -42,7 +42,7 @@ _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)  # permutations are drawn onc
 def shingles(text: str, key: str | None = None) -> set[bytes]:
     """The distinct word ``SHINGLE``-grams of a text's match key (``key``, when already computed)."""
     words = (match_key(text) if key is None else key).split()
-    return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+    return set(map(str.encode, map(" ".join, zip(*(words[i:] for i in range(SHINGLE))))))
 
 
 def fingerprint(text: str, key: str | None = None) -> bytes | None:

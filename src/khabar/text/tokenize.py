@@ -12,15 +12,15 @@ import re
 
 from khabar.text.normalize import strip_marks
 
-_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0300-\u036f"
-_ARABIC_LETTERS = "\u0621-\u063a\u0641-\u064a\u066e-\u066f\u0671-\u06d3\u06d5\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff"
+MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0300-\u036f"
+ARABIC_LETTERS = "\u0621-\u063a\u0641-\u064a\u066e-\u066f\u0671-\u06d3\u06d5\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff"
 
 # Marks inside a number or a word of another script stay inside it too (and are then dropped), so
 # that removing diacritics before or after tokenizing gives the same tokens (0َ0 is 00, école is one word).
 TOKEN_PATTERN = re.compile(
-    rf"\d[\d{_MARKS}]*(?:[.,][{_MARKS}]*\d[\d{_MARKS}]*)*"  # a number, with decimal or thousands separators
-    rf"|[{_ARABIC_LETTERS}][{_ARABIC_LETTERS}{_MARKS}]*"  # an Arabic-script word, marks kept inside
-    rf"|[^\W_\u0600-\u06ff](?:[^\W_\u0600-\u06ff]|[{_MARKS}])*"  # a word of another script (Latin, letters and digits)
+    rf"\d[\d{MARKS}]*(?:[.,][{MARKS}]*\d[\d{MARKS}]*)*"  # a number, with decimal or thousands separators
+    rf"|[{ARABIC_LETTERS}][{ARABIC_LETTERS}{MARKS}]*"  # an Arabic-script word, marks kept inside
+    rf"|[^\W_\u0600-\u06ff](?:[^\W_\u0600-\u06ff]|[{MARKS}])*"  # a word of another script (Latin, letters and digits)
 )
 
 

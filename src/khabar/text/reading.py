@@ -1,0 +1,90 @@
+"""Reading a text once: its clauses of words, and for each word everything khabar asks of it.
+
+Every stored article is tokenized for its match key (search index, near-
+duplicate shingles), for its stemmed terms (search index, related-article
+vectors) and clause by clause for its keyword tags (phrases never cross
+punctuation). :func:`read_text` does the tokenizing once, and one cached
+lookup per distinct word (:func:`word_facts`) gives its match fold, its term
+and its phrase stem, where separate caches asked three or four times
+(``bench/ingest.py`` measures the pipeline).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
+from typing import NamedTuple
+
+from khabar.text.normalize import fold_token, strip_marks
+from khabar.text.stem import stem
+from khabar.text.stopwords import is_stopword
+from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
+
+# A word (the tokenizer's pattern), or a run of what ends a clause: punctuation and symbols, or line
+# breaks. A break never takes a character that can start a word (۽ is an Arabic-script symbol and a word).
+_WORD_OR_BREAK = re.compile(rf"({TOKEN_PATTERN.pattern})|[^\w\s{MARKS}{ARABIC_LETTERS}]+|\n+")
+
+
+class WordFacts(NamedTuple):
+    """What khabar asks of one word: its match fold, its search term (None for a stopword), and its
+    stem as part of a keyword phrase (None for stopwords, numbers and single letters)."""
+
+    fold: str
+    term: str | None
+    phrase_stem: str | None
+
+
+@lru_cache(maxsize=1 << 18)  # asked of every word of every text; the vocabulary repeats (Zipf)
+def word_facts(word: str) -> WordFacts:
+    """The :class:`WordFacts` of one token (as :func:`khabar.text.tokenize.tokenize` returns it)."""
+    if is_stopword(word):
+        return WordFacts(fold_token(word), None, None)
+    stemmed = stem(word)
+    phrase = None if len(word) < 2 or word[0].isdigit() else stemmed
+    return WordFacts(fold_token(word), stemmed, phrase)
+
+
+def tokenize_clauses(text: str) -> list[list[str]]:
+    """The words of ``text`` grouped by clause: punctuation, symbols and line breaks end a clause.
+
+    Joined, the clauses are exactly :func:`khabar.text.tokenize.tokenize` of the text.
+    """
+    clauses: list[list[str]] = []
+    current: list[str] = []
+    for word in _WORD_OR_BREAK.findall(text):
+        if word:
+            current.append(word if word.isalnum() else strip_marks(word))
+        elif current:
+            clauses.append(current)
+            current = []
+    if current:
+        clauses.append(current)
+    return clauses
+
+
+@dataclass
+class ReadText:
+    """A display-form text read once: its clauses of words, and each word's :class:`WordFacts`."""
+
+    clauses: list[list[str]]
+    facts: list[list[WordFacts]]
+
+    def words(self) -> list[str]:
+        """Every word in order (what :func:`khabar.text.tokenize.tokenize` gives)."""
+        return list(chain.from_iterable(self.clauses))
+
+    def terms(self) -> list[str]:
+        """The stemmed terms, stopwords left out (what :func:`khabar.text.stem.terms` gives)."""
+        return [f.term for f in chain.from_iterable(self.facts) if f.term is not None]
+
+    def key(self) -> str:
+        """The match key (what :func:`khabar.text.normalize.match_key` gives)."""
+        return " ".join([f.fold for f in chain.from_iterable(self.facts)])
+
+
+def read_text(text: str) -> ReadText:
+    """Read a display-form text (see :func:`khabar.text.display_form`) once."""
+    clauses = tokenize_clauses(text)
+    return ReadText(clauses, [[word_facts(w) for w in clause] for clause in clauses])

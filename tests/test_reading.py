@@ -1,0 +1,53 @@
+"""Reading a text once (khabar.text.reading) gives what the separate functions give."""
+
+from hypothesis import example, given, settings, strategies as st
+
+from khabar.enrich.tags import analyse, document_of, read_document
+from khabar.text import display_form, match_key, terms, tokenize
+from khabar.text.reading import read_text, tokenize_clauses, word_facts
+
+arabic_heavy = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0x0600, max_codepoint=0x06FF),
+        st.sampled_from(list(" \n\t.,:!()-_%0123456789abcé\u0301\u200c")),
+    ),
+    max_size=200,
+)
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.text(max_size=200), arabic_heavy))
+@example("3.5 و(الحكومة)، 0َ.0 école\n\nقال")
+def test_reading_once_gives_the_words_terms_and_key_of_the_separate_functions(raw):
+    text = display_form(raw)
+    read = read_text(text)
+    assert read.words() == tokenize(text)
+    assert read.terms() == terms(text)
+    assert read.key() == match_key(text)
+
+
+def test_punctuation_and_line_breaks_end_clauses():
+    # "The minister said: the talks in Riyadh went well.\nAnd tomorrow..."
+    clauses = tokenize_clauses("قال الوزير: المحادثات في الرياض جيدة.\nوغدا، اجتماع")
+    assert clauses == [["قال", "الوزير"], ["المحادثات", "في", "الرياض", "جيدة"], ["وغدا"], ["اجتماع"]]
+
+
+def test_a_decimal_number_does_not_end_a_clause():
+    assert tokenize_clauses("نمو 3.5 بالمئة") == [["نمو", "3.5", "بالمئة"]]
+
+
+def test_word_facts_leave_stopwords_out_of_terms_and_phrases():
+    facts = word_facts("في")  # "in"
+    assert facts.term is None and facts.phrase_stem is None and facts.fold == "في"
+    number = word_facts("2015")
+    assert number.term == "2015" and number.phrase_stem is None
+
+
+def test_tags_from_a_text_read_once_equal_tags_from_the_strings():
+    title = "السعودية تستضيف قمة الطاقة"  # "Saudi Arabia hosts the energy summit"
+    text = ("تستضيف الرياض قمة الطاقة الدولية. وقال وزير الطاقة إن قمة الطاقة تبحث أسعار النفط.\n"
+            "ويشارك في قمة الطاقة وزراء من عشرين دولة.")
+    document = document_of(read_text(title), read_text(text))
+    assert document == read_document(title, text)
+    assert analyse(title, text, None, 5, document=document) == analyse(title, text, None, 5)
+    assert analyse(title, text, None, 5, document=document).tags[0].display == title  # the repeated title leads
