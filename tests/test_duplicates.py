@@ -8,7 +8,7 @@ from conftest import write_jsonl
 from typer.testing import CliRunner
 
 from khabar.cli import app
-from khabar.link.duplicates import THRESHOLD, fingerprint, similarity
+from khabar.link.duplicates import THRESHOLD, bands, fingerprint, similarity
 from khabar.pipeline import ingest_paths
 
 runner = CliRunner()
@@ -89,3 +89,19 @@ def test_cli_dupes(tmp_path, saudinewsnet_sample, db_url):
     group = json.loads(runner.invoke(app, ["dupes", some, "--db", db, "--json"]).stdout)
     assert len(group["members"]) == 2 and group["canonical"] == group["members"][0]["id"]
     assert runner.invoke(app, ["dupes", "--help"]).exit_code == 0
+
+
+def test_band_candidates_of_a_whole_batch_come_back_per_article(tmp_path, store, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    other = next(r for r in saudinewsnet_sample if len(r["content"].split()) > 200 and r["id"] != original["id"])
+    records = [copy_of(original, "wire", "2015-07-21T08:00:00Z"), copy_of(original, "copy", "2015-07-21T09:00:00Z"),
+               copy_of(other, "alone", "2015-07-21T09:00:00Z")]
+    ingest_paths(store, [str(write_jsonl(tmp_path / "d.jsonl", records))])
+    ids = {a.outlet: a.id for a in store.iter_articles()}
+    signature = fingerprint(original["content"])
+    asked = {ids["wire"]: bands(signature), ids["alone"]: bands(fingerprint(other["content"])), "new": bands(signature)}
+    found = store.fingerprint_candidates(asked)
+    assert [i for i, _, _ in found[ids["wire"]]] == [ids["copy"]]  # never the article itself
+    assert found[ids["alone"]] == []
+    assert sorted(i for i, _, _ in found["new"]) == sorted([ids["wire"], ids["copy"]])
+    assert all(sig == signature and published is not None for _, sig, published in found["new"])

@@ -124,8 +124,9 @@ def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
     with store.transaction():
         store.put_fingerprints({a.id: (a.fingerprint, banded[a.id]) for a in articles})  # type: ignore[misc]
         pairs = []
+        candidates = store.fingerprint_candidates(banded)
         for article in articles:
-            for other, other_signature, other_published in store.fingerprint_candidates(article.id, banded[article.id]):
+            for other, other_signature, other_published in candidates[article.id]:
                 if is_duplicate(article.fingerprint, other_signature, article.published, other_published):  # type: ignore[arg-type]
                     pairs.append((article.id, other))
         if not pairs:

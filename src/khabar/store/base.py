@@ -160,9 +160,10 @@ class Store(ABC):
 
     @abstractmethod
     def fingerprint_candidates(
-        self, article_id: str, bands: Sequence[tuple[int, int]]
-    ) -> list[tuple[str, bytes, datetime | None]]:
-        """Other articles sharing an LSH band, with their signatures and publication times."""
+        self, bands: Mapping[str, Sequence[tuple[int, int]]]
+    ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
+        """For each article id, the other articles sharing one of its LSH bands (``bands``: id → its
+        (band, bucket) pairs), with their signatures and publication times."""
 
     @abstractmethod
     def duplicate_groups(self, ids: Iterable[str]) -> dict[str, str]:

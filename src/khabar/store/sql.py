@@ -22,6 +22,9 @@ from khabar.search import SearchFilters
 from khabar.stats import CounterStats
 from khabar.store.base import KeptRelated, SourceState, Stats, Store, StoryActivity, UpsertResult
 
+# (band, bucket, article) rows asked per candidate query: 9,000 parameters, under SQLite's 32,766.
+CANDIDATE_BANDS_PER_QUERY = 3000
+
 _COLUMNS = (
     "id, url, outlet, title, text, published, published_raw, fetched, author, language, publisher_tags"
 )
@@ -314,17 +317,36 @@ class SQLStore(Store):
             )
 
     def fingerprint_candidates(
-        self, article_id: str, bands: Sequence[tuple[int, int]]
-    ) -> list[tuple[str, bytes, datetime | None]]:
-        """Other articles sharing an LSH band with these, with their signatures and publication times."""
-        where = " OR ".join("(b.band = ? AND b.bucket = ?)" for _ in bands)
-        params = [v for pair in bands for v in pair]
-        rows = self._x(
-            "SELECT f.article_id, f.signature, a.published FROM fingerprints f JOIN articles a ON a.id = f.article_id "
-            f"WHERE f.article_id IN (SELECT b.article_id FROM lsh_bands b WHERE {where}) AND f.article_id != ?",
-            [*params, article_id],
-        )
-        return [(i, sig, parse_datetime(p)) for i, sig, p in rows]
+        self, bands: Mapping[str, Sequence[tuple[int, int]]]
+    ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
+        """For each article id, the other articles sharing one of its LSH bands, with their signatures and
+        publication times: a few queries for a whole batch, not one per article."""
+        wanted = [(band, bucket, article_id) for article_id, pairs in bands.items() for band, bucket in pairs]
+        shared: dict[str, set[str]] = {article_id: set() for article_id in bands}
+        for start in range(0, len(wanted), CANDIDATE_BANDS_PER_QUERY):
+            chunk = wanted[start : start + CANDIDATE_BANDS_PER_QUERY]
+            values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), ?)"] + ["(?, ?, ?)"] * (len(chunk) - 1))
+            rows = self._x(
+                f"WITH q (band, bucket, article_id) AS (VALUES {values}) "
+                "SELECT DISTINCT q.article_id, b.article_id FROM q JOIN lsh_bands b ON b.band = q.band "
+                "AND b.bucket = q.bucket WHERE b.article_id != q.article_id",
+                [v for row in chunk for v in row],
+            )
+            for article_id, other in rows:
+                shared[article_id].add(other)
+        others = sorted(set().union(*shared.values())) if shared else []
+        found = {
+            i: (sig, parse_datetime(p))
+            for i, sig, p in self._in(
+                "SELECT f.article_id, f.signature, a.published FROM fingerprints f JOIN articles a ON a.id = f.article_id "
+                "WHERE f.article_id IN ({marks})",
+                others,
+            )
+        }
+        return {
+            article_id: [(other, found[other][0], found[other][1]) for other in sorted(ids) if other in found]
+            for article_id, ids in shared.items()
+        }
 
     def duplicate_groups(self, ids: Iterable[str]) -> dict[str, str]:
         """The duplicate group (canonical id) of each of these ids that is in one."""
