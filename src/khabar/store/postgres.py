@@ -118,6 +118,27 @@ class PostgresStore(SQLStore):
             for row in rows:
                 copy.write_row(row)
 
+    def _merge_rows(
+        self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Iterable[Sequence], add: str | None = None
+    ) -> None:
+        """:meth:`SQLStore._merge_rows` through a staging table: the rows are copied in (one stream), then
+        merged by one statement, in key order, instead of one upsert statement per row."""
+        rows = list(rows)
+        if not rows:
+            return
+        staging, listed = f"staging_{table}", ", ".join(columns)
+        # A temporary table lives as long as this connection; ON COMMIT DELETE ROWS empties it at each commit.
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}) ON COMMIT DELETE ROWS")
+        with self.conn.cursor() as cursor, cursor.copy(f"COPY {staging} ({listed}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        on_conflict = f"DO UPDATE SET {add} = {table}.{add} + excluded.{add}" if add else "DO NOTHING"
+        self.conn.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} ORDER BY {', '.join(keys)} "
+            f"ON CONFLICT ({', '.join(keys)}) {on_conflict}"
+        )
+        self.conn.execute(f"DELETE FROM {staging}")  # a second merge in the same transaction starts empty
+
     def _outer_transaction(self) -> AbstractContextManager:
         """psycopg's transaction block (ROLLBACK on error)."""
         return self.conn.transaction()

@@ -155,6 +155,18 @@ class SQLStore(Store):
         marks = ", ".join("?" * len(columns))
         self._xmany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def _merge_rows(
+        self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Iterable[Sequence], add: str | None = None
+    ) -> None:
+        """Insert rows whose ``keys`` may already be in ``table``: those are left alone, or, with ``add``,
+        have that column's value added (a counter). Rows must not repeat a key."""
+        on_conflict = f"DO UPDATE SET {add} = {table}.{add} + excluded.{add}" if add else "DO NOTHING"
+        self._xmany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({', '.join(keys)}) {on_conflict}",
+            sorted(rows),  # in key order: B-tree pages are touched once, and concurrent writers lock alike
+        )
+
     def _lock_articles(self, ids: Sequence[str]) -> None:
         """Lock these articles' rows until the transaction ends (where writers can interleave)."""
 
@@ -207,10 +219,9 @@ class SQLStore(Store):
         self._insert_rows("article_tags", ("article_id", "rank", "key", "display", "score"), rows)
         for _, _, key, display, _ in rows:
             uses[(key, display)] += 1
-        self._xmany(
-            "INSERT INTO tag_forms (key, display, uses) VALUES (?, ?, ?) "
-            "ON CONFLICT (key, display) DO UPDATE SET uses = tag_forms.uses + excluded.uses",
-            [(key, display, n) for (key, display), n in uses.items() if n],
+        self._merge_rows(
+            "tag_forms", ("key", "display", "uses"), ("key", "display"),
+            [(key, display, n) for (key, display), n in uses.items() if n], add="uses",
         )
 
     def set_tags(self, tags: dict[str, list[Tag]]) -> None:
@@ -265,10 +276,7 @@ class SQLStore(Store):
         if not documents:
             return
         with self.transaction():
-            self._xmany(
-                "INSERT INTO term_stats (key, df) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET df = term_stats.df + excluded.df",
-                counts.items(),
-            )
+            self._merge_rows("term_stats", ("key", "df"), ("key",), counts.items(), add="df")
             self._x("UPDATE corpus_stats SET value = value + ? WHERE name = 'documents'", (documents,))
 
     def corpus_documents(self) -> int:
@@ -311,9 +319,9 @@ class SQLStore(Store):
                 "ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature",
                 [(i, sig) for i, (sig, _) in fingerprints.items()],
             )
-            self._xmany(  # in key order, as above
-                "INSERT INTO lsh_bands (band, bucket, article_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                sorted((band, bucket, i) for i, (_, bands) in fingerprints.items() for band, bucket in bands),
+            self._merge_rows(
+                "lsh_bands", ("band", "bucket", "article_id"), ("band", "bucket", "article_id"),
+                [(band, bucket, i) for i, (_, bands) in fingerprints.items() for band, bucket in bands],
             )
 
     def fingerprint_candidates(
