@@ -44,8 +44,10 @@ class StoryLinker:
         self.published: list[datetime | None] = []
         self.stories: list[str] = []
         self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
-        for article_id, published, story_id, vector in store.recent_story_vectors(WINDOW_DAYS, since):
-            self._append([article_id], [published], [story_id], [vector])
+        recent = list(store.recent_story_vectors(WINDOW_DAYS, since))
+        if recent:
+            ids, published, stories, vectors = (list(column) for column in zip(*recent))
+            self._append(ids, published, stories, self._rows(vectors))
 
     def _rows(self, vectors: Sequence[dict[str, float]]) -> sparse.csr_matrix:
         """Vectors as sparse rows over the linker's growing vocabulary."""
@@ -60,9 +62,8 @@ class StoryLinker:
             shape=(len(vectors), max(len(self.vocabulary), 1)),
         )
 
-    def _append(self, ids, published, stories, vectors) -> None:  # noqa: ANN001
-        """Add placed articles to the window."""
-        rows = self._rows(vectors)
+    def _append(self, ids, published, stories, rows: sparse.csr_matrix) -> None:  # noqa: ANN001
+        """Add placed articles (``rows``: their vectors, from :meth:`_rows`) to the window."""
         width = max(len(self.vocabulary), 1)
         old = self.matrix
         old.resize((old.shape[0], width))
@@ -97,8 +98,7 @@ class StoryLinker:
             assigned[article.id] = story or article.id
         self.store.assign_stories({i: s for i, s in assigned.items() if i not in known})
         self._append(
-            [a.id for a in articles], [a.published for a in articles], [assigned[a.id] for a in articles],
-            [a.vector or {} for a in articles],
+            [a.id for a in articles], [a.published for a in articles], [assigned[a.id] for a in articles], batch
         )
         self._evict()
         return assigned
