@@ -139,6 +139,20 @@ class PostgresStore(SQLStore):
         )
         self.conn.execute(f"DELETE FROM {staging}")  # a second merge in the same transaction starts empty
 
+    def _band_sharers(self, wanted: Sequence[tuple[int, int, str]]) -> list[tuple[str, str]]:
+        """(asking article, other article) pairs sharing a (band, bucket), for (band, bucket, asking id) rows.
+
+        Each row is looked up through the band index (LATERAL … OFFSET 0 keeps the planner from hashing the
+        whole band table, which it estimates cheaper than a few thousand index probes but is not).
+        """
+        return self.conn.execute(
+            "SELECT DISTINCT q.article_id, b.article_id "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS q (band, bucket, article_id) "
+            "CROSS JOIN LATERAL (SELECT article_id FROM lsh_bands WHERE band = q.band AND bucket = q.bucket "
+            "OFFSET 0) b WHERE b.article_id != q.article_id",
+            ([w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted]),
+        ).fetchall()
+
     def _outer_transaction(self) -> AbstractContextManager:
         """psycopg's transaction block (ROLLBACK on error)."""
         return self.conn.transaction()

@@ -331,17 +331,8 @@ class SQLStore(Store):
         publication times: a few queries for a whole batch, not one per article."""
         wanted = [(band, bucket, article_id) for article_id, pairs in bands.items() for band, bucket in pairs]
         shared: dict[str, set[str]] = {article_id: set() for article_id in bands}
-        for start in range(0, len(wanted), CANDIDATE_BANDS_PER_QUERY):
-            chunk = wanted[start : start + CANDIDATE_BANDS_PER_QUERY]
-            values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), ?)"] + ["(?, ?, ?)"] * (len(chunk) - 1))
-            rows = self._x(
-                f"WITH q (band, bucket, article_id) AS (VALUES {values}) "
-                "SELECT DISTINCT q.article_id, b.article_id FROM q JOIN lsh_bands b ON b.band = q.band "
-                "AND b.bucket = q.bucket WHERE b.article_id != q.article_id",
-                [v for row in chunk for v in row],
-            )
-            for article_id, other in rows:
-                shared[article_id].add(other)
+        for article_id, other in self._band_sharers(wanted):
+            shared[article_id].add(other)
         others = sorted(set().union(*shared.values())) if shared else []
         found = {
             i: (sig, parse_datetime(p))
@@ -355,6 +346,20 @@ class SQLStore(Store):
             article_id: [(other, found[other][0], found[other][1]) for other in sorted(ids) if other in found]
             for article_id, ids in shared.items()
         }
+
+    def _band_sharers(self, wanted: Sequence[tuple[int, int, str]]) -> list[tuple[str, str]]:
+        """(asking article, other article) pairs sharing a (band, bucket), for (band, bucket, asking id) rows."""
+        pairs: list[tuple[str, str]] = []
+        for start in range(0, len(wanted), CANDIDATE_BANDS_PER_QUERY):
+            chunk = wanted[start : start + CANDIDATE_BANDS_PER_QUERY]
+            values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), ?)"] + ["(?, ?, ?)"] * (len(chunk) - 1))
+            pairs.extend(self._x(
+                f"WITH q (band, bucket, article_id) AS (VALUES {values}) "
+                "SELECT DISTINCT q.article_id, b.article_id FROM q JOIN lsh_bands b ON b.band = q.band "
+                "AND b.bucket = q.bucket WHERE b.article_id != q.article_id",
+                [v for row in chunk for v in row],
+            ))
+        return pairs
 
     def duplicate_groups(self, ids: Iterable[str]) -> dict[str, str]:
         """The duplicate group (canonical id) of each of these ids that is in one."""
