@@ -106,8 +106,10 @@ def _prepare_chunk(
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
-        # Each text is read once: its clauses feed the tags, its terms and match key search and linking.
-        title, text = read_text(article.title), read_text(article.text)
+        # Each text is read once, when a later step needs it: its clauses feed the tags, its terms and
+        # match key search and linking.
+        if search or link or settings:
+            title, text = read_text(article.title), read_text(article.text)
         if search or link:
             title_terms, text_terms, text_key = title.terms(), text.terms(), text.key()
         if search:
