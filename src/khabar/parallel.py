@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,18 +37,61 @@ def chunked(items: Iterable[In], size: int) -> Iterator[list[In]]:
         yield chunk
 
 
+def _end_with(owner: int) -> None:
+    """In a worker: start a thread that ends this process when ``owner`` (the process that made the
+    pool) is gone.
+
+    A pool is shut down by its owner; an owner killed with SIGKILL cannot, and its workers would wait
+    for work forever, holding their store connections open. The forkserver that forked the worker
+    is ended too (it serves that owner only). Linux tells of the owner's end through a pidfd; elsewhere
+    the thread looks once a second.
+    """
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(owner)
+        except ProcessLookupError:
+            handle = None  # already gone
+        except (AttributeError, OSError):  # no pidfd here: look once a second
+            while _alive(owner):
+                time.sleep(1)
+            handle = None
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the owner has ended
+        forkserver = os.getppid()
+        if forkserver not in (1, owner):
+            os.kill(forkserver, signal.SIGTERM)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="khabar-owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process is still running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # running, as another user
+        return True
+    return True
+
+
 def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int) -> Iterator[Out]:
     """``map(fn, items)`` in input order; with ``workers`` > 1, in that many processes.
 
-    At most ``2 × workers`` items are in flight, so memory stays bounded
+    At most ``4 × workers`` items are in flight, so memory stays bounded
     whatever the size of the input. ``fn`` must be a module-level function.
+    Workers end by themselves if this process is killed (see :func:`_end_with`).
     """
     if workers <= 1:
         yield from map(fn, items)
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["khabar._preload"])  # workers start with khabar loaded and warmed
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_end_with, initargs=(os.getpid(),)
+    ) as pool:
         pending: deque[Future[Out]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))

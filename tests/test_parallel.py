@@ -1,0 +1,51 @@
+"""The pipeline's parallel map: ordered results, and no worker left behind when its owner is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from khabar.parallel import chunked, ordered_map
+
+
+def test_ordered_map_keeps_input_order_across_workers():
+    assert list(ordered_map(sum, chunked(range(1000), 7), workers=2)) == [sum(c) for c in chunked(range(1000), 7)]
+
+
+CHILD = r"""
+import sys, time
+from khabar.parallel import ordered_map
+from tests_support_worker import pid_after_a_while
+for pid in ordered_map(pid_after_a_while, range(8), 2):
+    print(pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie has ended; only its parent has not reaped it
+        return stat.read().split(") ")[1][0] != "Z"
+
+
+def test_workers_end_when_their_owner_is_killed(tmp_path):
+    (tmp_path / "tests_support_worker.py").write_text(
+        "import os, time\n\ndef pid_after_a_while(n):\n    time.sleep(0.05)\n    return (os.getpid(), os.getppid())\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
+    owner = subprocess.Popen([sys.executable, "-c", CHILD], env=env, stdout=subprocess.PIPE, text=True)
+    lines = [owner.stdout.readline() for _ in range(8)]
+    pids = {int(part) for line in lines for part in line.strip("()\n").split(", ")}  # workers and their forkserver
+    assert len(pids) >= 2 and all(_alive(pid) for pid in pids)
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    assert not [pid for pid in pids if _alive(pid)], "workers outlived the process that owned them"
