@@ -352,9 +352,8 @@ class SQLStore(Store):
         pairs: list[tuple[str, str]] = []
         for start in range(0, len(wanted), CANDIDATE_BANDS_PER_QUERY):
             chunk = wanted[start : start + CANDIDATE_BANDS_PER_QUERY]
-            values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), ?)"] + ["(?, ?, ?)"] * (len(chunk) - 1))
             pairs.extend(self._x(
-                f"WITH q (band, bucket, article_id) AS (VALUES {values}) "
+                f"WITH q (band, bucket, article_id) AS (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) "
                 "SELECT DISTINCT q.article_id, b.article_id FROM q JOIN lsh_bands b ON b.band = q.band "
                 "AND b.bucket = q.bucket WHERE b.article_id != q.article_id",
                 [v for row in chunk for v in row],
