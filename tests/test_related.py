@@ -196,3 +196,15 @@ def test_keeping_a_list_never_waits_for_another_writer(tmp_path, store):
         started = time.monotonic()
         assert not store.keep_related(target, None, KeptRelated(10, None, []), generation)
         assert time.monotonic() - started < 5, "gave up at once rather than after the 10 s busy timeout"
+
+
+def test_term_vectors_are_compact_and_still_unit_length(saudinewsnet_sample):
+    from khabar.link.similarity import TOP_TERMS, WEIGHT_DECIMALS, term_vector
+
+    longest = max(saudinewsnet_sample, key=lambda r: len(r["content"] or ""))
+    vector = term_vector(longest["title"], longest["content"])
+    assert 0 < len(vector) <= TOP_TERMS
+    assert all(w > 0 and round(w, WEIGHT_DECIMALS) == w for w in vector.values())
+    assert abs(sum(w * w for w in vector.values()) - 1) < 1e-3
+    # small enough to sit in a SQLite page rather than spill into an overflow page
+    assert len(json.dumps(vector, ensure_ascii=False).encode()) < 1000

@@ -22,6 +22,10 @@ from khabar.stats import TermStats
 from khabar.text import terms
 
 TOP_TERMS = 40
+# Weights are kept to this many decimals. Finer ones change no ranking, and a vector's JSON then stays
+# under SQLite's in-page limit (about 1,000 bytes a row): at full precision it took 1,200 bytes and an
+# overflow page, which tripled the table (4.5 KB an article).
+WEIGHT_DECIMALS = 4
 TITLE_WEIGHT = 2
 TAG_SHARE = 0.3  # weight of tag overlap in the mix, the rest is the term cosine
 SAME_STORY = 0.30  # similarity at or above which two articles close in time tell one story
@@ -40,7 +44,10 @@ def term_vector(title: str, text: str, stats: TermStats | None = None) -> dict[s
 
 
 def weigh_terms(title_terms: list[str], text_terms: list[str], stats: TermStats | None = None) -> dict[str, float]:
-    """:func:`term_vector` from terms already computed (the pipeline shares them with the search index)."""
+    """:func:`term_vector` from terms already computed (the pipeline shares them with the search index).
+
+    Weights are rounded to ``WEIGHT_DECIMALS``; a term whose weight rounds to 0 is left out.
+    """
     counts = Counter(text_terms)
     for term in title_terms:
         counts[term] += TITLE_WEIGHT
@@ -53,7 +60,8 @@ def weigh_terms(title_terms: list[str], text_terms: list[str], stats: TermStats 
         weights[term] = count * idf
     top = sorted(weights.items(), key=lambda item: -item[1])[:TOP_TERMS]
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-    return {term: w / norm for term, w in top}
+    rounded = ((term, round(w / norm, WEIGHT_DECIMALS)) for term, w in top)
+    return {term: w for term, w in rounded if w > 0}
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
