@@ -105,3 +105,18 @@ def test_band_candidates_of_a_whole_batch_come_back_per_article(tmp_path, store,
     assert found[ids["alone"]] == []
     assert sorted(i for i, _, _ in found["new"]) == sorted([ids["wire"], ids["copy"]])
     assert all(sig == signature and published is not None for _, sig, published in found["new"])
+
+
+def test_a_changed_text_replaces_its_bands(tmp_path, store, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    other = next(r for r in saudinewsnet_sample if len(r["content"].split()) > 200 and r["id"] != original["id"])
+    first = copy_of(original, "wire", "2015-07-21T08:00:00Z")
+    ingest_paths(store, [str(write_jsonl(tmp_path / "a.jsonl", [first]))])
+    (article_id,) = [a.id for a in store.iter_articles()]
+    old_bands = bands(store.signatures([article_id])[article_id])
+    ingest_paths(store, [str(write_jsonl(tmp_path / "b.jsonl", [dict(first, text=other["content"])]))])
+    new_signature = fingerprint(other["content"])
+    assert store.signatures([article_id]) == {article_id: new_signature}
+    # the old bands find nothing any more; the new ones find the article
+    assert store.fingerprint_candidates({"asker": old_bands})["asker"] == []
+    assert [i for i, _, _ in store.fingerprint_candidates({"asker": bands(new_signature)})["asker"]] == [article_id]

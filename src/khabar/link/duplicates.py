@@ -122,7 +122,8 @@ def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
         return 0
     banded = {a.id: bands(a.fingerprint) for a in articles}  # type: ignore[arg-type]
     with store.transaction():
-        store.put_fingerprints({a.id: (a.fingerprint, banded[a.id]) for a in articles})  # type: ignore[misc]
+        replaced = {i: bands(old) for i, old in store.signatures(list(banded)).items()}
+        store.put_fingerprints({a.id: (a.fingerprint, banded[a.id]) for a in articles}, replaced)  # type: ignore[misc]
         pairs = []
         candidates = store.fingerprint_candidates(banded)
         for article in articles:

@@ -155,8 +155,18 @@ class Store(ABC):
         """One write transaction; writes inside it commit or roll back together."""
 
     @abstractmethod
-    def put_fingerprints(self, fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> None:
-        """Store (replace) MinHash signatures and LSH bands of articles."""
+    def signatures(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored MinHash signature of each of these articles that has one."""
+
+    @abstractmethod
+    def put_fingerprints(
+        self,
+        fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]],
+        replaced: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    ) -> None:
+        """Store (replace) MinHash signatures and LSH bands of articles; ``replaced`` gives the bands of the
+        signatures being replaced, whose rows are deleted (bands left behind would only cost space: a
+        candidate is always checked against its current signature)."""
 
     @abstractmethod
     def fingerprint_candidates(

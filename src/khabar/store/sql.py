@@ -310,10 +310,22 @@ class SQLStore(Store):
                 rows.extend(cursor)
         return rows
 
-    def put_fingerprints(self, fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> None:
-        """Store (replace) signatures and LSH bands of articles."""
+    def signatures(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored MinHash signature of each of these articles that has one."""
+        return {i: bytes(s) for i, s in self._in("SELECT article_id, signature FROM fingerprints WHERE article_id IN ({marks})", list(ids))}
+
+    def put_fingerprints(
+        self,
+        fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]],
+        replaced: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    ) -> None:
+        """Store (replace) signatures and LSH bands of articles, deleting the ``replaced`` bands by their key
+        (the band table has no index by article: it would double its size and its writes)."""
         with self.transaction():
-            self._in("DELETE FROM lsh_bands WHERE article_id IN ({marks})", list(fingerprints))
+            self._xmany(
+                "DELETE FROM lsh_bands WHERE band = ? AND bucket = ? AND article_id = ?",
+                [(band, bucket, i) for i, pairs in (replaced or {}).items() for band, bucket in pairs],
+            )
             self._xmany(
                 "INSERT INTO fingerprints (article_id, signature) VALUES (?, ?) "
                 "ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature",
