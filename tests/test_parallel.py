@@ -19,9 +19,10 @@ CHILD = r"""
 import sys, time
 from khabar.parallel import ordered_map
 from tests_support_worker import pid_after_a_while
-for pid in ordered_map(pid_after_a_while, range(8), 2):
+for done, pid in enumerate(ordered_map(pid_after_a_while, range(1000), 2), 1):
     print(pid, flush=True)
-time.sleep(60)
+    if done == 8:
+        time.sleep(60)  # inside the loop, so the pool is still open when this process is killed
 """
 
 
@@ -34,6 +35,15 @@ def _alive(pid: int) -> bool:
         return stat.read().split(") ")[1][0] != "Z"
 
 
+def _state(pid: int) -> str:
+    """A process's command line and state, for a failure message."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline, open(f"/proc/{pid}/stat") as stat:
+            return f"{cmdline.read()[:80]!r} {stat.read().split(') ')[1][:1]}"
+    except OSError:
+        return "gone"
+
+
 def test_workers_end_when_their_owner_is_killed(tmp_path):
     (tmp_path / "tests_support_worker.py").write_text(
         "import os, time\n\ndef pid_after_a_while(n):\n    time.sleep(0.05)\n    return (os.getpid(), os.getppid())\n"
@@ -42,7 +52,7 @@ def test_workers_end_when_their_owner_is_killed(tmp_path):
     owner = subprocess.Popen([sys.executable, "-c", CHILD], env=env, stdout=subprocess.PIPE, text=True)
     lines = [owner.stdout.readline() for _ in range(8)]
     pids = {int(part) for line in lines for part in line.strip("()\n").split(", ")}  # workers and their forkserver
-    assert len(pids) >= 2 and all(_alive(pid) for pid in pids)
+    assert len(pids) >= 2 and all(_alive(pid) for pid in pids), (lines, {pid: _state(pid) for pid in pids})
     owner.send_signal(signal.SIGKILL)
     owner.wait()
     deadline = time.monotonic() + 15
