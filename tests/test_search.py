@@ -91,6 +91,59 @@ def test_index_follows_updates(tmp_path, store):
     assert search(store, "القصيم").hits and not search(store, "الأمطار").hits
 
 
+def test_each_update_replaces_the_entry_even_one_made_without_indexing(tmp_path, store):
+    ingest_paths(store, [str(write_jsonl(tmp_path / "1.jsonl", RECORDS[:1]))])
+    second = dict(RECORDS[0], text="نص جديد تماما عن الزراعة في القصيم", title="الزراعة في القصيم")
+    ingest_paths(store, [str(write_jsonl(tmp_path / "2.jsonl", [second]))], search=False)
+    assert not search(store, "الأمطار").hits  # the entry of the first text went with it
+    third = dict(RECORDS[0], text="افتتاح معرض الكتاب في تبوك", title="معرض الكتاب")
+    ingest_paths(store, [str(write_jsonl(tmp_path / "3.jsonl", [third]))])
+    assert [h.article.title for h in search(store, "تبوك").hits] == ["معرض الكتاب"]
+    assert not search(store, "القصيم").hits and not search(store, "الأمطار").hits
+    if store.dialect == "sqlite":  # the contentless index holds one document, and is consistent
+        assert store.conn.execute("SELECT COUNT(*) FROM search_index_docsize").fetchone()[0] == 1
+        store.conn.execute("INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)")
+
+
+def test_an_index_built_by_another_analyzer_is_rebuilt_on_open(tmp_path, store):
+    from khabar.store import open_store
+
+    ingest_paths(store, [str(write_jsonl(tmp_path / "s.jsonl", RECORDS))])
+    with store.transaction():  # as if an older khabar had indexed nothing, under another stamp
+        store._clear_search()
+        store._x("UPDATE search_meta SET analyzer = 'older'")
+    assert not search(store, "العراق").hits
+    with open_store(store.url) as reopened:
+        assert reopened.search_analyzer() != "older"
+        assert [h.article.outlet for h in search(reopened, "العراق").hits] == ["b"]
+        assert reopened.ensure_search_analyzer() == 0  # current now: nothing to do
+
+
+def test_a_store_from_before_the_contentless_index_is_upgraded(tmp_path):
+    import sqlite3
+
+    from khabar.store import open_store
+    from khabar.store.migrations import load_migrations
+    from khabar.store.sqlite import _statements
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)")
+    for migration in load_migrations("sqlite")[:10]:  # the schema khabar had before 0011
+        for statement in _statements(migration.sql):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, '2026-01-01T00:00:00Z')", (migration.version, migration.name))
+    conn.execute(
+        "INSERT INTO articles (id, url, outlet, title, text, language, content_hash, first_seen, updated) "
+        "VALUES ('old1', 'http://e.com/old', 'b', ?, ?, 'ar', 'h', '2026-01-01', '2026-01-01')",
+        (RECORDS[2]["title"], RECORDS[2]["text"]),
+    )
+    conn.close()
+    with open_store(str(path)) as store:
+        assert store.schema_version() == len(load_migrations("sqlite"))
+        assert [h.article.id for h in search(store, "العراقية").hits] == ["old1"]
+
+
 def test_cli_search(tmp_path, db_url):
     db = db_url
     runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "s.jsonl", RECORDS)), "--db", db])

@@ -16,9 +16,11 @@ the article:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from datetime import datetime
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -55,6 +57,31 @@ def index_fields(
     text_key = match_key(article.text) if text_key is None else text_key
     exact = " ".join(key for key in (match_key(article.title), text_key) if key)
     return " ".join(title_terms), " ".join(text_terms), exact
+
+
+# Bump when what index_fields writes changes in a way the probe below may not show. A store whose
+# index was written under another analyzer stamp rebuilds it when opened (khabar.store.sql).
+SEARCH_INDEX_FORMAT = 1
+# Text that exercises each step of the analyzer: hamza forms, ى/ي, ة/ه, Persian letters, diacritics,
+# tatweel, clitics, Eastern digits, stopwords, punctuation ("The Foreign Minister announced in Riyadh…").
+_ANALYZER_PROBE = (
+    "أعلن وزيرُ الخارجيّة السعودي في الرياض، يوم الأحد ٢٠١٥/٧/٢١، أن المملكة ستستضيف مؤتمراً "
+    "للدول المانحة؛ وقالت مصادر إن الاجتماعات والمشاورات ستبدأ بالقاهرة وبيروت. "
+    "الدولی فی ايران وإيران وآيات ومسؤولون ومسئولين للمستشفيات كورونا ـــ هجرة الهجره والهجرة."
+)
+
+
+@cache
+def analyzer_stamp() -> str:
+    """A fingerprint of the text analyzer that fills the search index (format and output on a probe).
+
+    Queries are analyzed by the code that runs them; documents by the code that indexed them. When the two
+    differ, matches go missing, and on SQLite replacing an entry (which names the words it held) would
+    corrupt the index. So a store keeps the stamp its index was built under and rebuilds on a change.
+    """
+    probe = Article(id="probe", outlet="probe", title=_ANALYZER_PROBE[:60], text=_ANALYZER_PROBE)
+    fields = "\x1f".join(index_fields(probe.normalized()))
+    return f"{SEARCH_INDEX_FORMAT}:{hashlib.sha256(fields.encode()).hexdigest()[:16]}"
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ class PostgresStore(SQLStore):
             raise StoreError(f"cannot connect to {_safe(url)}: {exc}. Is the server running and the URL right?") from exc
         try:
             self._migrate()
+            self.ensure_search_analyzer()
         except psycopg.Error as exc:
             self.close()
             raise StoreError(f"cannot migrate {_safe(url)}: {exc}") from exc
@@ -153,6 +154,10 @@ class PostgresStore(SQLStore):
             ([w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted]),
         ).fetchall()
 
+    def _lock_search_meta(self) -> None:
+        """Hold the search-index row until the transaction ends, so one process rebuilds the index."""
+        self.conn.execute("SELECT analyzer FROM search_meta FOR UPDATE")
+
     def _outer_transaction(self) -> AbstractContextManager:
         """psycopg's transaction block (ROLLBACK on error)."""
         return self.conn.transaction()
@@ -197,10 +202,10 @@ class PostgresStore(SQLStore):
         return int(self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
 
     def _write_search(self, articles: Sequence[Article]) -> None:
-        """Index these articles for search (inside the caller's transaction)."""
+        """Index these articles for search (inside the caller's transaction; an updated article's old entry
+        is already gone, see :meth:`SQLStore._unindex`)."""
         if not articles:
             return
-        self.conn.execute("DELETE FROM search_index WHERE article_id = ANY(%s)", ([a.id for a in articles],))
         self._xmany(
             "INSERT INTO search_index (article_id, document, exact) VALUES "
             "(?, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B'), "

@@ -7,6 +7,7 @@ migrations and full-text search, which differ.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -18,10 +19,14 @@ from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.link.duplicates import Member
 from khabar.link.similarity import RELEVANCE_HORIZON_DAYS, epoch_day
 from khabar.model import Article, Tag
-from khabar.search import SearchFilters
+from khabar.search import SearchFilters, analyzer_stamp
 from khabar.stats import CounterStats
 from khabar.store.base import KeptRelated, SourceState, Stats, Store, StoryActivity, UpsertResult
 
+log = logging.getLogger(__name__)
+
+# Articles re-indexed per statement when the search index is rebuilt.
+REINDEX_BATCH = 1000
 # (band, bucket, article) rows asked per candidate query: 9,000 parameters, under SQLite's 32,766.
 CANDIDATE_BANDS_PER_QUERY = 3000
 
@@ -170,6 +175,47 @@ class SQLStore(Store):
     def _lock_articles(self, ids: Sequence[str]) -> None:
         """Lock these articles' rows until the transaction ends (where writers can interleave)."""
 
+    def _unindex(self, ids: Sequence[str]) -> None:
+        """Remove these stored articles' search entries before their rows change (inside the caller's
+        transaction)."""
+        self._in("DELETE FROM search_index WHERE article_id IN ({marks})", list(ids))
+
+    def _clear_search(self) -> None:
+        """Empty the search index (inside the caller's transaction)."""
+        self._x("DELETE FROM search_index")
+
+    def _lock_search_meta(self) -> None:
+        """Keep other writers from rebuilding the search index at the same time (SQLite's write
+        transaction already does)."""
+
+    def search_analyzer(self) -> str:
+        """The analyzer stamp (:func:`khabar.search.analyzer_stamp`) the search index was built under."""
+        return str(self._x("SELECT analyzer FROM search_meta").fetchone()[0])
+
+    def ensure_search_analyzer(self) -> int:
+        """Rebuild the search index if it was built under another analyzer than this code's; return how
+        many articles were re-indexed (0 when it was current). Runs when a store is opened."""
+        wanted = analyzer_stamp()
+        if self.search_analyzer() == wanted:
+            return 0
+        with self.transaction():
+            self._lock_search_meta()
+            if self.search_analyzer() == wanted:  # another process rebuilt it while this one waited
+                return 0
+            self._clear_search()
+            done, batch = 0, []
+            for article in self.iter_articles():
+                batch.append(article)
+                if len(batch) == REINDEX_BATCH:
+                    self._write_search(batch)
+                    done, batch = done + len(batch), []
+            self._write_search(batch)
+            done += len(batch)
+            self._x("UPDATE search_meta SET analyzer = ?", (wanted,))
+        if done:
+            log.info("rebuilt the search index of %d articles: the text analyzer changed", done)
+        return done
+
     def upsert_articles(self, articles: Sequence[Article], *, search: bool = True) -> UpsertResult:
         """Insert new articles and update changed ones, with their tags and (unless ``search`` is
         false) their search index entries, in one transaction."""
@@ -183,7 +229,7 @@ class SQLStore(Store):
         with self.transaction():
             self._lock_articles(list(latest))
             known = self._known_hashes(list(latest))
-            rows = []
+            rows, updated = [], []
             for article in sorted(latest.values(), key=lambda a: a.id):  # one lock order for every writer
                 old = known.get(article.id)
                 digest = article.content_hash
@@ -191,6 +237,7 @@ class SQLStore(Store):
                     result.stored += 1
                 elif old != digest:
                     result.updated += 1
+                    updated.append(article.id)
                 else:
                     result.unchanged += 1
                     continue
@@ -198,6 +245,8 @@ class SQLStore(Store):
                 if old is None:
                     result.new_ids.append(article.id)
                 rows.append(_article_to_row(article, now))
+            if updated:  # even when not indexing now: an entry left behind would no longer match its row
+                self._unindex(updated)  # while the rows still hold what was indexed
             self._xmany(_UPSERT, rows)
             changed = set(result.changed_ids)
             self._write_tags({a.id: a.tags for a in latest.values() if a.id in changed and a.tags is not None})

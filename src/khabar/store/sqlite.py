@@ -59,6 +59,7 @@ class SQLiteStore(SQLStore):
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._migrate()
+            self.ensure_search_analyzer()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}. Is it a khabar SQLite file?") from exc
 
@@ -138,15 +139,36 @@ class SQLiteStore(SQLStore):
         self.conn.executemany(sql, rows)
 
     def _write_search(self, articles: Sequence[Article]) -> None:
-        """Index these articles for search (inside the caller's transaction)."""
+        """Index these articles for search (inside the caller's transaction; an updated article's old entry
+        is already gone, see :meth:`_unindex`)."""
         if not articles:
             return
         rowids = dict(self._in("SELECT id, rowid FROM articles WHERE id IN ({marks})", [a.id for a in articles]))
-        self.conn.executemany("DELETE FROM search_index WHERE rowid = ?", [(rowids[a.id],) for a in articles])
         self.conn.executemany(
             "INSERT INTO search_index (rowid, title, body, exact) VALUES (?, ?, ?, ?)",
             [(rowids[a.id], *(a.search_fields or index_fields(a))) for a in articles],
         )
+
+    def _unindex(self, ids: Sequence[str]) -> None:
+        """Remove these stored articles' search entries, if they have one, before their rows change.
+
+        The index is contentless (it keeps no copy of the text), so an entry is removed by naming the
+        words it holds: those of the stored row, analyzed by the code that indexed them (the store keeps
+        the analyzer's stamp and rebuilds the index when it changes: :meth:`ensure_search_analyzer`).
+        """
+        rows = self._in(
+            "SELECT a.rowid, a.id, a.outlet, a.title, a.text FROM articles a "
+            "JOIN search_index_docsize d ON d.id = a.rowid WHERE a.id IN ({marks})",
+            list(ids),
+        )
+        self.conn.executemany(
+            "INSERT INTO search_index (search_index, rowid, title, body, exact) VALUES ('delete', ?, ?, ?, ?)",
+            [(rowid, *index_fields(Article(id=i, outlet=o, title=t, text=x))) for rowid, i, o, t, x in rows],
+        )
+
+    def _clear_search(self) -> None:
+        """Empty the search index (inside the caller's transaction)."""
+        self.conn.execute("INSERT INTO search_index (search_index) VALUES ('delete-all')")
 
     def search(
         self, query: Query, filters: SearchFilters, limit: int
