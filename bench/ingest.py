@@ -4,8 +4,10 @@ Reports records per second with one process and with the CPU-bound work
 spread over worker processes, in three modes: ``plain`` (parse, normalize,
 store), ``tags`` (also keyword tags and corpus statistics, read from the
 store as it grows) and ``full`` (also the search index and linking: what
-``khabar ingest`` does), the time tagging adds per article, and the peak resident
-memory of the main process and of all the job's processes together. Run from the project root:
+``khabar ingest`` does), the time tagging adds per article, the peak resident
+memory of the main process and of all the job's processes together, and the
+store's size on disk with its largest tables (PostgreSQL: with their indexes).
+Run from the project root:
 
     python bench/ingest.py [--dump PATH] [--repeat N] [--workers 1 2] [--modes plain tags full]
 """
@@ -34,10 +36,21 @@ with open_store(sys.argv[1]) as store:
     report = ingest_paths(store, [sys.argv[2]], workers=int(sys.argv[3]), enrich=mode != "plain", link=mode == "full",
                           search=mode == "full")
     count = store.count()
-elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if store.dialect == "sqlite":  # the file once the WAL is folded in, and its largest tables and indexes
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        disk = store.path.stat().st_size
+        largest = store.conn.execute(
+            "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6").fetchall()
+    else:
+        disk = store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        largest = store.conn.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC LIMIT 6").fetchall()
 print(json.dumps({"seconds": elapsed, "read": report.read, "stored": report.stored,
-                  "skipped": report.skipped_total, "count": count,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "skipped": report.skipped_total, "count": count, "peak_rss_mb": rss,
+                  "disk_mb": disk / 1e6, "largest": [[n, b / 1e6] for n, b in largest]}))
 """
 
 
@@ -123,6 +136,8 @@ def main() -> None:
                     f"{r['skipped']:,} skipped in {r['seconds']:.2f}s = {r['read'] / r['seconds']:,.0f} records/s; "
                     f"peak RSS {r['peak_rss_mb']:.0f} MB main, {r['tree_peak_rss_mb']:.0f} MB all processes"
                 )
+                print("        store on disk: {:,.0f} MB; largest: {}".format(
+                    r["disk_mb"], ", ".join(f"{name} {mb:,.1f}" for name, mb in r["largest"])))
             seconds = sorted(r["seconds"] for r in runs)[len(runs) // 2]
             medians[(mode, workers)] = seconds
             stored = runs[0]["stored"]
