@@ -163,6 +163,31 @@ def test_read_dump_yields_records_and_problems_in_order(tmp_path):
     assert items[2].where.endswith(":3")
 
 
+def test_a_batch_that_fails_while_linking_is_not_half_stored(tmp_path, store, saudinewsnet_sample, monkeypatch):
+    """A failure after the articles are written but before they are linked (as a kill there would be)
+    leaves none of the batch behind, so a rerun stores, counts and links every article."""
+    import khabar.link
+
+    dump = write_jsonl(tmp_path / "d.jsonl", saudinewsnet_sample[:300])
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("killed while linking")
+
+    monkeypatch.setattr(khabar.link, "link_duplicates", fail)
+    try:
+        ingest_paths(store, [str(dump)], batch_size=100)
+    except RuntimeError:
+        pass
+    assert store.count() == 0 and store.corpus_documents() == 0
+    monkeypatch.undo()
+    report = ingest_paths(store, [str(dump)], batch_size=100)
+    ids = [a.id for a in store.iter_articles()]
+    assert report.stored == len(ids) == store.count() > 250
+    assert store.corpus_documents() == len(ids)
+    assert set(store.stories_of(ids)) == set(ids)  # every article placed in a story
+    assert all(store.term_vectors(ids).values())  # and indexed for related articles
+
+
 def test_killed_mid_ingest_then_rerun_completes(tmp_path, saudinewsnet_path):
     """SIGKILL an ingest of the real dump mid-way; the store is consistent and a rerun completes it."""
     db = tmp_path / "killed.db"
@@ -186,10 +211,16 @@ def test_killed_mid_ingest_then_rerun_completes(tmp_path, saudinewsnet_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         partial = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    assert 3000 <= partial < 30676 and partial % 1000 == 0  # whole batches of 1,000 only
+        # whole batches only: every stored article counted in the statistics and placed in a story
+        assert conn.execute("SELECT value FROM corpus_stats WHERE name = 'documents'").fetchone()[0] == partial
+        assert conn.execute("SELECT COUNT(*) FROM story_members").fetchone()[0] == partial
+    assert 3000 <= partial < 30676
     done = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True, check=True)
     summary = json.loads(done.stdout)
     assert summary["stored"] + summary["unchanged"] + summary["updated"] == 30676
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 30676
         assert conn.execute("SELECT COUNT(DISTINCT url) FROM articles").fetchone()[0] == 30676
+        # nothing stored before the kill was left uncounted or unlinked
+        assert conn.execute("SELECT value FROM corpus_stats WHERE name = 'documents'").fetchone()[0] == 30676
+        assert conn.execute("SELECT COUNT(*) FROM story_members").fetchone()[0] == 30676

@@ -31,7 +31,7 @@ from khabar.text.reading import read_text
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000  # articles per store transaction
+BATCH_SIZE = 1000  # articles per store transaction (at least; a batch ends with a chunk)
 CHUNK_SIZE = 250  # records per unit of normalization work
 MAX_PROBLEMS_KEPT = 200
 
@@ -160,19 +160,25 @@ def ingest_records(
     linker = Linker(store) if link else None
 
     def flush() -> None:
+        # One transaction for the whole batch: an article is never stored without its statistics and
+        # links. With one per step, a process killed between them left articles that a rerun finds
+        # unchanged, and so never counts or links. One commit also writes each page once.
         nonlocal term_counts, new_documents
-        result = store.upsert_articles(batch, search=search)
+        with store.transaction():
+            result = store.upsert_articles(batch, search=search)
+            if new_documents:
+                store.add_term_stats(term_counts, new_documents)
+            if linker:
+                changed = set(result.changed_ids)
+                pairs = linker.link([a for a in batch if a.id in changed])
+            for stage in stages:
+                stage(store, result.changed_ids)
         report.stored += result.stored
         report.updated += result.updated
         report.unchanged += result.unchanged
-        if new_documents:
-            store.add_term_stats(term_counts, new_documents)
-            term_counts, new_documents = Counter(), 0
         if linker:
-            changed = set(result.changed_ids)
-            report.duplicate_pairs += linker.link([a for a in batch if a.id in changed])
-        for stage in stages:
-            stage(store, result.changed_ids)
+            report.duplicate_pairs += pairs
+        term_counts, new_documents = Counter(), 0
         batch.clear()
         if on_batch:
             on_batch(report)
@@ -189,8 +195,11 @@ def ingest_records(
                 continue
             report.read += 1
             batch.append(item)
-            if len(batch) >= batch_size:
-                flush()
+        # A chunk's statistics come as one count, so a batch ends only where a chunk does: the counts it
+        # commits are those of its own articles (cut inside a chunk, a kill between the two batches left
+        # counts without their articles, and the rerun counted them again).
+        if len(batch) >= batch_size:
+            flush()
     if batch or new_documents:
         flush()
     elif on_batch:
