@@ -78,8 +78,8 @@ def _row_to_article(row: Sequence) -> Article:
     )
 
 
-def _article_to_row(article: Article, now: str) -> tuple:
-    """The values of one article for the upsert statement."""
+def _article_to_row(article: Article, now: str, digest: str) -> tuple:
+    """The values of one article for the upsert statement (``digest``: its content hash, already computed)."""
     return (
         article.id,
         article.url,
@@ -92,7 +92,7 @@ def _article_to_row(article: Article, now: str) -> tuple:
         article.author,
         article.language,
         orjson.dumps(article.publisher_tags).decode(),
-        article.content_hash,
+        digest,
         now,
         now,
     )
@@ -244,7 +244,7 @@ class SQLStore(Store):
                 result.changed_ids.append(article.id)
                 if old is None:
                     result.new_ids.append(article.id)
-                rows.append(_article_to_row(article, now))
+                rows.append(_article_to_row(article, now, digest))
             if updated:  # even when not indexing now: an entry left behind would no longer match its row
                 self._unindex(updated)  # while the rows still hold what was indexed
             self._xmany(_UPSERT, rows)
