@@ -1,7 +1,8 @@
 """Search latency on a store of the SaudiNewsNet dump (either backend: --db takes a path or a URL).
 
-Queries: a seeded sample of headlines (long, many terms) and of one- and
-two-word queries taken from them. Each query is the full library call,
+Queries: a seeded sample of headlines (long, many terms), of one- and
+two-word queries taken from them, and of three consecutive words of them
+in quotes (exact phrases). Each query is the full library call,
 ``khabar.search.search`` (parse, full-text search over the pool (FTS5 BM25, or ts_rank on PostgreSQL), recency, duplicate
 collapse, snippets for one page of 10).
 
@@ -25,6 +26,13 @@ def percentile(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(len(values) * share))]
 
 
+def _phrase(title: str, rng: random.Random) -> str:
+    """Three consecutive words of a headline, in quotes (an exact-phrase query)."""
+    tokens = tokenize(title)
+    start = rng.randrange(len(tokens) - 2)
+    return '"' + " ".join(tokens[start : start + 3]) + '"'
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True)
@@ -39,6 +47,7 @@ def main() -> None:
             "headline": sample,
             "one word": [rng.choice(w) for w in words if w],
             "two words": [" ".join(rng.sample(w, 2)) for w in words if len(w) >= 2],
+            "phrase": [_phrase(t, rng) for t in sample if len(tokenize(t)) >= 3],
         }
         for queries in kinds.values():  # warm the page cache
             for q in queries[:10]:
