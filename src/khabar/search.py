@@ -20,8 +20,8 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
 from datetime import datetime
+from functools import cache
 from itertools import combinations
 from typing import TYPE_CHECKING
 
