@@ -19,6 +19,7 @@ from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.link.duplicates import Member
 from khabar.link.similarity import RELEVANCE_HORIZON_DAYS, epoch_day
 from khabar.model import Article, Tag
+from khabar.parallel import chunked
 from khabar.search import SearchFilters, analyzer_stamp
 from khabar.stats import CounterStats
 from khabar.store.base import KeptRelated, SourceState, Stats, Store, StoryActivity, UpsertResult
@@ -203,14 +204,10 @@ class SQLStore(Store):
             if self.search_analyzer() == wanted:  # another process rebuilt it while this one waited
                 return 0
             self._clear_search()
-            done, batch = 0, []
-            for article in self.iter_articles():
-                batch.append(article)
-                if len(batch) == REINDEX_BATCH:
-                    self._write_search(batch)
-                    done, batch = done + len(batch), []
-            self._write_search(batch)
-            done += len(batch)
+            done = 0
+            for batch in chunked(self.iter_articles(), REINDEX_BATCH):
+                self._write_search(batch)
+                done += len(batch)
             self._x("UPDATE search_meta SET analyzer = ?", (wanted,))
         if done:
             log.info("rebuilt the search index of %d articles: the text analyzer changed", done)
