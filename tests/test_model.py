@@ -1,8 +1,9 @@
 """The article model: ids, normalization, change detection."""
 
+import pickle
 from datetime import datetime, timezone
 
-from khabar.model import Article
+from khabar.model import Article, Tag
 from khabar.urls import canonical_url
 
 
@@ -65,3 +66,17 @@ def test_html_character_references_from_sources_are_decoded_once():
     assert article.title == "توزيع “موسوعة” خطب الجمعة"
     assert article.text == 'قال "الوزير" &lt;b&gt;'  # decoded once, not twice
     assert article.publisher_tags == ["الرياض & جدة"]
+
+
+def test_an_article_with_everything_set_survives_pickling():
+    # Workers send prepared articles to the main process this way, with their own pickling methods.
+    article = Article.create(
+        outlet="واس", title="التحالف الدولي", text="نص الخبر", url="https://example.com/a",
+        published=datetime(2015, 7, 21, 9, 30, tzinfo=timezone.utc), author="محرر", publisher_tags=["العراق"],
+    )
+    article.tags = [Tag(display="التحالف الدولي", key="تحالف دولي", score=1.5)]
+    article.fingerprint, article.vector = b"\x01\x02", {"تحالف": 0.8, "دولي": 0.6}
+    article.search_fields = ("تحالف دولي", "نص خبر", "التحالف الدولي نص الخبر")
+    copy = pickle.loads(pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL))
+    assert copy == article and copy is not article
+    assert copy.tags == article.tags and isinstance(copy.tags[0], Tag)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass, field, replace
+import operator
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from khabar.dates import UTC, isoformat_utc
@@ -50,6 +51,11 @@ class Tag:
     display: str
     key: str
     score: float
+
+    def __reduce__(self) -> tuple:
+        """Pickle as a constructor call: worker processes send every article's tags to the main one,
+        and the dataclass default looks up the fields anew for each tag."""
+        return (Tag, (self.display, self.key, self.score))
 
 
 @dataclass(slots=True)
@@ -142,6 +148,18 @@ class Article:
             "\x1e".join(self.publisher_tags),
         )
 
+    # Workers send each prepared article to the main process. The dataclass default pickling calls
+    # fields() for every article; one precomputed getter halves the worker's share and saves a fifth of
+    # the main's (18 KB an article, mostly text: bench/ingest.py measures the pipeline).
+    def __getstate__(self) -> tuple:
+        """The field values, in declaration order (for pickling)."""
+        return _ARTICLE_STATE(self)
+
+    def __setstate__(self, state: tuple) -> None:
+        """Restore the field values :meth:`__getstate__` gave."""
+        for name, value in zip(_ARTICLE_FIELDS, state):
+            setattr(self, name, value)
+
     def to_record(self) -> dict:
         """The article in khabar's generic dump layout (see the README)."""
         return {
@@ -157,3 +175,7 @@ class Article:
             "language": self.language,
             "tags": self.publisher_tags,
         }
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_ARTICLE_STATE = operator.attrgetter(*_ARTICLE_FIELDS)
