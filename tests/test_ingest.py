@@ -155,6 +155,19 @@ def test_parallel_normalization_gives_the_same_store_and_report(tmp_path, saudin
     assert results[2][0]["read"] == 601 and results[2][0]["skipped_by_reason"]["unknown layout"] == 1
 
 
+def test_batches_double_from_the_first_size_up_to_the_largest(tmp_path, store, saudinewsnet_sample):
+    """Small first batches (statistics reach the workers soon), larger ones later (fewer page rewrites);
+    a batch ends where a chunk of 250 records does."""
+    dump = write_jsonl(tmp_path / "d.jsonl", saudinewsnet_sample[:600])
+    seen: list[int] = []
+    ingest_paths(store, [str(dump)], batch_size=250, max_batch_size=500, on_batch=lambda r: seen.append(r.read))
+    assert seen == [250, 600]  # 250, then 500 asked for: the last two chunks (250 + 100)
+    with open_store(str(tmp_path / "capped.db")) as capped:
+        seen.clear()
+        ingest_paths(capped, [str(dump)], batch_size=250, max_batch_size=250, on_batch=lambda r: seen.append(r.read))
+    assert seen == [250, 500, 600]
+
+
 def test_read_dump_yields_records_and_problems_in_order(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"a": 1}\n[\n{"b": 2}\n', encoding="utf-8")

@@ -77,12 +77,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int) -> Iterator[Out]:
+def ordered_map(
+    fn: Callable[[In], Out], items: Iterable[In], workers: int, ahead: int | None = None
+) -> Iterator[Out]:
     """``map(fn, items)`` in input order; with ``workers`` > 1, in that many processes.
 
-    At most ``4 × workers`` items are in flight, so memory stays bounded
-    whatever the size of the input. ``fn`` must be a module-level function.
-    Workers end by themselves if this process is killed (see :func:`_end_with`).
+    At most ``ahead`` items (default ``4 × workers``) are in flight, so memory
+    stays bounded whatever the size of the input; a consumer that stops for a
+    while between items (to store a batch) asks for more, so that the workers
+    keep busy meanwhile. ``fn`` must be a module-level function. Workers end by
+    themselves if this process is killed (see :func:`_end_with`).
     """
     if workers <= 1:
         yield from map(fn, items)
@@ -95,7 +99,7 @@ def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int) -> I
         pending: deque[Future[Out]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
-            if len(pending) >= 4 * workers:
+            if len(pending) >= (ahead or 4 * workers):
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
