@@ -148,9 +148,9 @@ class Article:
             "\x1e".join(self.publisher_tags),
         )
 
-    # Workers send each prepared article to the main process. The dataclass default pickling calls
-    # fields() for every article; one precomputed getter halves the worker's share and saves a fifth of
-    # the main's (18 KB an article, mostly text: bench/ingest.py measures the pipeline).
+    # Workers send each prepared article (about 18 KB, mostly text) to the main process. The dataclass
+    # default pickling calls fields() for every article; with one precomputed getter, pickling took 32
+    # µs an article instead of 64, and unpickling 49 instead of 61 (a scratch timing, docs/benchmarks.md).
     def __getstate__(self) -> tuple:
         """The field values, in declaration order (for pickling)."""
         return _ARTICLE_STATE(self)
