@@ -119,6 +119,20 @@ def test_an_index_built_by_another_analyzer_is_rebuilt_on_open(tmp_path, store):
         assert reopened.ensure_search_analyzer() == 0  # current now: nothing to do
 
 
+def test_sqlite_index_gathers_16_mb_in_memory_before_writing_a_segment(tmp_path):
+    """The setting lives in the FTS5 table's own configuration, and a rebuild keeps it."""
+    from khabar.store import open_store
+
+    with open_store(str(tmp_path / "h.db")) as store:
+        ingest_paths(store, [str(write_jsonl(tmp_path / "s.jsonl", RECORDS))])
+        with store.transaction():
+            store._clear_search()
+            store._x("UPDATE search_meta SET analyzer = 'older'")
+    with open_store(str(tmp_path / "h.db")) as store:
+        assert store.conn.execute("SELECT v FROM search_index_config WHERE k = 'hashsize'").fetchone() == (16777216,)
+        assert [h.article.outlet for h in search(store, "العراق").hits] == ["b"]
+
+
 def test_a_store_from_before_the_contentless_index_is_upgraded(tmp_path):
     import sqlite3
 
