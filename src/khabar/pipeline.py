@@ -35,7 +35,8 @@ BATCH_SIZE = 1000  # articles in the first store transaction (at least; a batch 
 # Each later batch is twice the one before, up to this. A batch's postings, LSH bands and statistics land
 # all over their B-trees, so once those are large a commit rewrites most of their pages whatever the
 # batch size: larger batches write each page for more articles (bench/ingest.py on 100k records:
-# 384–393 → 443–451 records/s; docs/benchmarks.md). The first ones stay small so that workers soon tag with statistics from the store.
+# 384–393 → 443–451 records/s; docs/benchmarks.md). The first ones stay small so that the workers
+# soon tag with statistics from the store.
 MAX_BATCH_SIZE = 5000
 CHUNK_SIZE = 250  # records per unit of normalization work
 MAX_PROBLEMS_KEPT = 200
