@@ -120,3 +120,19 @@ def test_a_changed_text_replaces_its_bands(tmp_path, store, saudinewsnet_sample)
     # the old bands find nothing any more; the new ones find the article
     assert store.fingerprint_candidates({"asker": old_bands})["asker"] == []
     assert [i for i, _, _ in store.fingerprint_candidates({"asker": bands(new_signature)})["asker"]] == [article_id]
+
+
+def test_a_newcomer_joining_one_member_keeps_the_whole_group(tmp_path, store, saudinewsnet_sample):
+    # A is a long text, B its first 70% and C its last 70%: A–B and A–C are copies (Jaccard 0.7), B–C not
+    # (0.4). B and A are grouped first; C arrives later and matches A only. B must stay in the group.
+    words = next(r for r in saudinewsnet_sample if len(r["content"].split()) > 300)["content"].split()
+    cut = len(words) * 7 // 10
+    texts = {"a": " ".join(words), "b": " ".join(words[:cut]), "c": " ".join(words[-cut:])}
+    assert similarity(fingerprint(texts["b"]), fingerprint(texts["c"])) < THRESHOLD
+    record = {"url": "http://wire.example/story", "title": "خبر", "content": texts["a"]}
+    ingest_paths(store, [str(write_jsonl(tmp_path / "1.jsonl", [copy_of(record, "a", "2015-07-21T08:00:00Z"),
+                                                                 copy_of(record, "b", "2015-07-21T09:00:00Z", texts["b"])]))])
+    ingest_paths(store, [str(write_jsonl(tmp_path / "2.jsonl", [copy_of(record, "c", "2015-07-21T10:00:00Z", texts["c"])]))])
+    ids = {a.outlet: a.id for a in store.iter_articles()}
+    assert {a.outlet for a in store.duplicates_of(ids["b"])} == {"a", "b", "c"}
+    assert len(set(store.duplicate_groups(list(ids.values())).values())) == 1

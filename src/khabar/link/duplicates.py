@@ -134,13 +134,14 @@ def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
             return 0
         involved = {i for pair in pairs for i in pair}
         groups = store.duplicate_groups(involved)
+        # Every member of the groups these pairs touch, not only the paired ones: a newcomer that matches
+        # one member joins the whole group (the others once became singletons here).
+        members = store.group_members(set(groups.values())) | involved | set(groups.values())
         union = _UnionFind()
-        for member, group in groups.items():
+        for member, group in store.duplicate_groups(members).items():
             union.union(member, group)
         for a, b in pairs:
             union.union(a, b)
-        everyone = set(involved) | set(groups.values())
-        members = store.group_members(set(groups.values())) | everyone
         clusters: dict[str, list[str]] = {}
         for member in members:
             clusters.setdefault(union.find(member), []).append(member)
