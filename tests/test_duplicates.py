@@ -8,8 +8,9 @@ from conftest import write_jsonl
 from typer.testing import CliRunner
 
 from khabar.cli import app
-from khabar.link.duplicates import THRESHOLD, bands, fingerprint, similarity
+from khabar.link.duplicates import NUM_PERM, SIGNATURE_SCHEME, THRESHOLD, bands, fingerprint, similarity
 from khabar.pipeline import ingest_paths
+from khabar.store import open_store
 
 runner = CliRunner()
 
@@ -136,3 +137,23 @@ def test_a_newcomer_joining_one_member_keeps_the_whole_group(tmp_path, store, sa
     ids = {a.outlet: a.id for a in store.iter_articles()}
     assert {a.outlet for a in store.duplicates_of(ids["b"])} == {"a", "b", "c"}
     assert len(set(store.duplicate_groups(list(ids.values())).values())) == 1
+
+
+def test_signatures_of_another_scheme_are_made_again_when_the_store_opens(tmp_path, db_url, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    with open_store(db_url) as store:
+        ingest_paths(store, [str(write_jsonl(tmp_path / "1.jsonl", [copy_of(original, "a", "2015-07-21T08:00:00Z")]))])
+        (first,) = [a.id for a in store.iter_articles()]
+        assert store.signature_scheme() == SIGNATURE_SCHEME
+        # What a store written by older code holds: signatures and bands of another scheme.
+        stale = bytes(range(NUM_PERM)) * 4
+        store.put_fingerprints({first: (stale, bands(stale))}, {first: bands(store.signatures([first])[first])})
+        store._x("UPDATE signature_meta SET scheme = 'old'")
+        assert store.fingerprint_candidates({"asker": bands(fingerprint(original["content"]))})["asker"] == []
+    with open_store(db_url) as store:
+        assert store.signature_scheme() == SIGNATURE_SCHEME
+        assert store.signatures([first]) == {first: fingerprint(original["content"])}
+        assert store.ensure_signature_scheme() == 0  # nothing to do the second time
+        # a copy arriving now finds the article through the remade bands
+        ingest_paths(store, [str(write_jsonl(tmp_path / "2.jsonl", [copy_of(original, "b", "2015-07-21T09:00:00Z")]))])
+        assert {a.outlet for a in store.duplicates_of(first)} == {"a", "b"}

@@ -1,7 +1,7 @@
 """Near-duplicates: the same text republished (wire copy, small edits, another headline).
 
-Each article's body is reduced to a MinHash signature (datasketch) of its
-word 4-shingles on the match level, so diacritics, Persian letters, Eastern
+Each article's body is reduced to a MinHash signature (NumPy: see
+:data:`SIGNATURE_SCHEME`) of its word 4-shingles on the match level, so diacritics, Persian letters, Eastern
 digits and punctuation do not matter. Locality-sensitive hashing splits the
 signature into ``BANDS`` bands of ``ROWS`` values; articles that share a band
 are candidates, and a candidate whose estimated Jaccard similarity is at least
@@ -13,14 +13,13 @@ smallest id — the original, in full.
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from khabar.text import match_key
 
@@ -35,35 +34,66 @@ THRESHOLD = 0.5  # estimated Jaccard of shingle sets at or above which two artic
 MAX_DAYS_APART = 3  # republished copy follows within days; a template report weeks later is news of its own
 SHINGLE = 4  # words per shingle
 MIN_SHINGLES = 8  # shorter texts are too short to call duplicates by shape
-_SEED = 1
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)  # permutations are drawn once, then shared
+
+# How signatures and bands are made. A store keeps the scheme its signatures were made under and makes
+# them again when it changes (khabar.store.sql), since signatures of two schemes cannot be compared.
+# Scheme 2 (2026-11-29) hashes each word once and its shingles with NumPy, where scheme 1 (datasketch)
+# ran SHA-1 over each shingle's text and a modular permutation: 0.43 → 0.16 ms an article
+# (docs/benchmarks.md), the largest single cost of preparing an article after its tags.
+SIGNATURE_SCHEME = f"2:words{SHINGLE}-crc32-multiply-shift-{NUM_PERM}x{BANDS}"
+_random = np.random.default_rng(20150721)  # fixed: every process and every release draws the same hashes
+# One odd 64-bit multiplier per word of a shingle: the shingle hash is the XOR of the products.
+_SHINGLE_MIX = _random.integers(0, 1 << 63, size=SHINGLE, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+# NUM_PERM hash functions h(x) = ((a·x + b) mod 2^64) >> 32 of a 32-bit x: Dietzfelbinger's
+# multiply-add-shift, a 2-independent family that needs no modulo (NumPy's 64-bit modulo was most of
+# the cost of datasketch's permutations).
+_MULTIPLIERS = _random.integers(0, 1 << 63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_OFFSETS = _random.integers(0, 1 << 63, size=NUM_PERM, dtype=np.uint64)
+_BAND_MIX = _random.integers(0, 1 << 63, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_LOW_32 = np.uint64(32)
 
 
 def shingles(text: str, key: str | None = None) -> set[bytes]:
-    """The distinct word ``SHINGLE``-grams of a text's match key (``key``, when already computed)."""
+    """The distinct word ``SHINGLE``-grams of a text's match key (``key``, when already computed), as text;
+    for exact Jaccard similarity (signatures use :func:`shingle_hashes`)."""
     words = (match_key(text) if key is None else key).split()
     return set(map(str.encode, map(" ".join, zip(*(words[i:] for i in range(SHINGLE))))))
+
+
+def shingle_hashes(key: str) -> np.ndarray:
+    """The distinct 32-bit hashes of a match key's word ``SHINGLE``-grams (uint64 array).
+
+    Each word is hashed once (CRC-32 of its UTF-8 bytes); a shingle's hash is the XOR of its words'
+    hashes, each times its own odd multiplier, top 32 bits kept.
+    """
+    words = key.split()
+    count = len(words) - SHINGLE + 1
+    if count <= 0:
+        return np.empty(0, dtype=np.uint64)
+    word_hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    mixed = word_hashes[:count] * _SHINGLE_MIX[0]
+    for offset in range(1, SHINGLE):
+        mixed ^= word_hashes[offset : offset + count] * _SHINGLE_MIX[offset]
+    return np.unique(mixed >> _LOW_32)
 
 
 def fingerprint(text: str, key: str | None = None) -> bytes | None:
     """A MinHash signature of the text (``NUM_PERM`` uint32 values), or None when too short; ``key`` is
     the text's match key when already computed."""
-    grams = shingles(text, key)
-    if len(grams) < MIN_SHINGLES:
+    hashes = shingle_hashes(match_key(text) if key is None else key)
+    if len(hashes) < MIN_SHINGLES:
         return None
-    sketch = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    sketch.update_batch(list(grams))
-    return sketch.hashvalues.astype(np.uint32).tobytes()
+    permuted = (np.multiply.outer(hashes, _MULTIPLIERS) + _OFFSETS) >> _LOW_32
+    return permuted.min(axis=0).astype(np.uint32).tobytes()
 
 
 def bands(signature: bytes) -> list[tuple[int, int]]:
-    """The (band, bucket) pairs of a signature: a stable 63-bit hash of each band's values."""
-    width = ROWS * 4
-    out = []
-    for band in range(BANDS):
-        digest = hashlib.blake2b(signature[band * width : (band + 1) * width], digest_size=8).digest()
-        out.append((band, int.from_bytes(digest, "big") >> 1))
-    return out
+    """The (band, bucket) pairs of a signature: a 63-bit hash of each band's ``ROWS`` values."""
+    rows = np.frombuffer(signature, dtype=np.uint32).reshape(BANDS, ROWS).astype(np.uint64)
+    mixed = rows[:, 0] * _BAND_MIX[0]
+    for row in range(1, ROWS):
+        mixed ^= rows[:, row] * _BAND_MIX[row]
+    return list(enumerate((mixed >> np.uint64(1)).tolist()))
 
 
 def similarity(a: bytes, b: bytes) -> float:

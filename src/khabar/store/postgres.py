@@ -94,6 +94,7 @@ class PostgresStore(SQLStore):
         try:
             self._migrate()
             self.ensure_search_analyzer()
+            self.ensure_signature_scheme()
         except psycopg.Error as exc:
             self.close()
             raise StoreError(f"cannot migrate {_safe(url)}: {exc}") from exc
@@ -157,6 +158,10 @@ class PostgresStore(SQLStore):
     def _lock_search_meta(self) -> None:
         """Hold the search-index row until the transaction ends, so one process rebuilds the index."""
         self.conn.execute("SELECT analyzer FROM search_meta FOR UPDATE")
+
+    def _lock_signature_meta(self) -> None:
+        """Hold the signature-scheme row until the transaction ends, so one process remakes the signatures."""
+        self.conn.execute("SELECT scheme FROM signature_meta FOR UPDATE")
 
     def _outer_transaction(self) -> AbstractContextManager:
         """psycopg's transaction block (ROLLBACK on error)."""

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import orjson
 
 from khabar.dates import UTC, isoformat_utc, parse_datetime
-from khabar.link.duplicates import Member
+from khabar.link.duplicates import SIGNATURE_SCHEME, Member, bands, fingerprint
 from khabar.link.similarity import RELEVANCE_HORIZON_DAYS, epoch_day
 from khabar.model import Article, Tag
 from khabar.parallel import chunked
@@ -211,6 +211,38 @@ class SQLStore(Store):
             self._x("UPDATE search_meta SET analyzer = ?", (wanted,))
         if done:
             log.info("rebuilt the search index of %d articles: the text analyzer changed", done)
+        return done
+
+    def _lock_signature_meta(self) -> None:
+        """Keep other writers from remaking the signatures at the same time (SQLite's write transaction
+        already does)."""
+
+    def signature_scheme(self) -> str:
+        """The scheme (:data:`khabar.link.duplicates.SIGNATURE_SCHEME`) the stored signatures were made under."""
+        return str(self._x("SELECT scheme FROM signature_meta").fetchone()[0])
+
+    def ensure_signature_scheme(self) -> int:
+        """Make every near-duplicate signature and its bands again if they were made under another scheme
+        than this code's; return how many were made (0 when current). Runs when a store is opened.
+
+        Duplicate groups found before are kept; new articles are compared with the remade signatures.
+        """
+        if self.signature_scheme() == SIGNATURE_SCHEME:
+            return 0
+        with self.transaction():
+            self._lock_signature_meta()
+            if self.signature_scheme() == SIGNATURE_SCHEME:  # another process did it while this one waited
+                return 0
+            self._x("DELETE FROM lsh_bands")
+            self._x("DELETE FROM fingerprints")
+            done = 0
+            for batch in chunked(self.iter_articles(), REINDEX_BATCH):
+                signatures = {a.id: signature for a in batch if (signature := fingerprint(a.text)) is not None}
+                self.put_fingerprints({i: (signature, bands(signature)) for i, signature in signatures.items()})
+                done += len(signatures)
+            self._x("UPDATE signature_meta SET scheme = ?", (SIGNATURE_SCHEME,))
+        if done:
+            log.info("made %d near-duplicate signatures again: their scheme changed", done)
         return done
 
     def upsert_articles(self, articles: Sequence[Article], *, search: bool = True) -> UpsertResult:

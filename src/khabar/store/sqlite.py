@@ -60,6 +60,7 @@ class SQLiteStore(SQLStore):
             self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._migrate()
             self.ensure_search_analyzer()
+            self.ensure_signature_scheme()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}. Is it a khabar SQLite file?") from exc
 
