@@ -8,11 +8,17 @@ import subprocess
 import sys
 import time
 
-from khabar.parallel import chunked, ordered_map
+from khabar.parallel import WORKER_NICENESS, chunked, ordered_map
 
 
 def test_ordered_map_keeps_input_order_across_workers():
     assert list(ordered_map(sum, chunked(range(1000), 7), workers=2)) == [sum(c) for c in chunked(range(1000), 7)]
+
+
+def test_workers_yield_the_cpu_to_their_owner():
+    # the owner stores what the workers prepare: when they compete for the cores, it goes first
+    niceness = set(ordered_map(os.nice, [0] * 8, workers=2))
+    assert niceness == {min(os.nice(0) + WORKER_NICENESS, 19)}  # 19 is the lowest priority there is
 
 
 CHILD = r"""
