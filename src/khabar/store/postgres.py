@@ -155,13 +155,9 @@ class PostgresStore(SQLStore):
             ([w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted]),
         ).fetchall()
 
-    def _lock_search_meta(self) -> None:
-        """Hold the search-index row until the transaction ends, so one process rebuilds the index."""
-        self.conn.execute("SELECT analyzer FROM search_meta FOR UPDATE")
-
-    def _lock_signature_meta(self) -> None:
-        """Hold the signature-scheme row until the transaction ends, so one process remakes the signatures."""
-        self.conn.execute("SELECT scheme FROM signature_meta FOR UPDATE")
+    def _lock_stamp(self, table: str, column: str) -> None:
+        """Hold the stamp's row until the transaction ends, so one process remakes what it stamps."""
+        self.conn.execute(f"SELECT {column} FROM {table} FOR UPDATE")
 
     def _outer_transaction(self) -> AbstractContextManager:
         """psycopg's transaction block (ROLLBACK on error)."""

@@ -185,41 +185,56 @@ class SQLStore(Store):
         """Empty the search index (inside the caller's transaction)."""
         self._x("DELETE FROM search_index")
 
-    def _lock_search_meta(self) -> None:
-        """Keep other writers from rebuilding the search index at the same time (SQLite's write
+    def _lock_stamp(self, table: str, column: str) -> None:
+        """Keep other writers from remaking what ``table.column`` stamps at the same time (SQLite's write
         transaction already does)."""
+
+    def _stamp(self, table: str, column: str) -> str:
+        """The stamp kept in the one-row table ``table``."""
+        return str(self._x(f"SELECT {column} FROM {table}").fetchone()[0])
+
+    def _remake_if_stale(self, table: str, column: str, wanted: str, remake: Callable[[], int]) -> int:
+        """Run ``remake`` (which returns how many articles it redid) and record ``wanted`` in
+        ``table.column``, unless that stamp is already ``wanted``; return the count (0 when current).
+
+        For what the store derives from its articles under a version of khabar's code (the search
+        index, the near-duplicate signatures): one process remakes it, in one transaction, and the
+        others, waiting for the lock, then find it current.
+        """
+        if self._stamp(table, column) == wanted:
+            return 0
+        with self.transaction():
+            self._lock_stamp(table, column)
+            if self._stamp(table, column) == wanted:  # another process did it while this one waited
+                return 0
+            done = remake()
+            self._x(f"UPDATE {table} SET {column} = ?", (wanted,))
+        return done
 
     def search_analyzer(self) -> str:
         """The analyzer stamp (:func:`khabar.search.analyzer_stamp`) the search index was built under."""
-        return str(self._x("SELECT analyzer FROM search_meta").fetchone()[0])
+        return self._stamp("search_meta", "analyzer")
 
     def ensure_search_analyzer(self) -> int:
         """Rebuild the search index if it was built under another analyzer than this code's; return how
         many articles were re-indexed (0 when it was current). Runs when a store is opened."""
-        wanted = analyzer_stamp()
-        if self.search_analyzer() == wanted:
-            return 0
-        with self.transaction():
-            self._lock_search_meta()
-            if self.search_analyzer() == wanted:  # another process rebuilt it while this one waited
-                return 0
+
+        def rebuild() -> int:
             self._clear_search()
             done = 0
             for batch in chunked(self.iter_articles(), REINDEX_BATCH):
                 self._write_search(batch)
                 done += len(batch)
-            self._x("UPDATE search_meta SET analyzer = ?", (wanted,))
+            return done
+
+        done = self._remake_if_stale("search_meta", "analyzer", analyzer_stamp(), rebuild)
         if done:
             log.info("rebuilt the search index of %d articles: the text analyzer changed", done)
         return done
 
-    def _lock_signature_meta(self) -> None:
-        """Keep other writers from remaking the signatures at the same time (SQLite's write transaction
-        already does)."""
-
     def signature_scheme(self) -> str:
         """The scheme (:data:`khabar.link.duplicates.SIGNATURE_SCHEME`) the stored signatures were made under."""
-        return str(self._x("SELECT scheme FROM signature_meta").fetchone()[0])
+        return self._stamp("signature_meta", "scheme")
 
     def ensure_signature_scheme(self) -> int:
         """Make every near-duplicate signature and its bands again if they were made under another scheme
@@ -227,12 +242,8 @@ class SQLStore(Store):
 
         Duplicate groups found before are kept; new articles are compared with the remade signatures.
         """
-        if self.signature_scheme() == SIGNATURE_SCHEME:
-            return 0
-        with self.transaction():
-            self._lock_signature_meta()
-            if self.signature_scheme() == SIGNATURE_SCHEME:  # another process did it while this one waited
-                return 0
+
+        def remake() -> int:
             self._x("DELETE FROM lsh_bands")
             self._x("DELETE FROM fingerprints")
             done = 0
@@ -240,7 +251,9 @@ class SQLStore(Store):
                 signatures = {a.id: signature for a in batch if (signature := fingerprint(a.text)) is not None}
                 self.put_fingerprints({i: (signature, bands(signature)) for i, signature in signatures.items()})
                 done += len(signatures)
-            self._x("UPDATE signature_meta SET scheme = ?", (SIGNATURE_SCHEME,))
+            return done
+
+        done = self._remake_if_stale("signature_meta", "scheme", SIGNATURE_SCHEME, remake)
         if done:
             log.info("made %d near-duplicate signatures again: their scheme changed", done)
         return done
