@@ -1,8 +1,8 @@
 """Near-duplicates: the same text republished (wire copy, small edits, another headline).
 
 Each article's body is reduced to a MinHash signature (NumPy: see
-:data:`SIGNATURE_SCHEME`) of its word 4-shingles on the match level, so diacritics, Persian letters, Eastern
-digits and punctuation do not matter. Locality-sensitive hashing splits the
+:data:`SIGNATURE_SCHEME`) of its word 4-shingles on the match level, so
+diacritics, Persian letters, Eastern digits and punctuation do not matter. Locality-sensitive hashing splits the
 signature into ``BANDS`` bands of ``ROWS`` values; articles that share a band
 are candidates, and a candidate whose estimated Jaccard similarity is at least
 ``THRESHOLD`` is a duplicate, if the two were published at most
@@ -42,7 +42,7 @@ MIN_SHINGLES = 8  # shorter texts are too short to call duplicates by shape
 # (docs/benchmarks.md), the largest single cost of preparing an article after its tags.
 SIGNATURE_SCHEME = f"2:words{SHINGLE}-crc32-multiply-shift-{NUM_PERM}x{BANDS}"
 _random = np.random.default_rng(20150721)  # fixed: every process and every release draws the same hashes
-# One odd 64-bit multiplier per word of a shingle: the shingle hash is the XOR of the products.
+# One odd 64-bit multiplier per word of a shingle, and per value of a band (see _mix).
 _SHINGLE_MIX = _random.integers(0, 1 << 63, size=SHINGLE, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 # NUM_PERM hash functions h(x) = ((a·x + b) mod 2^64) >> 32 of a 32-bit x: Dietzfelbinger's
 # multiply-add-shift, a 2-independent family that needs no modulo (NumPy's 64-bit modulo was most of
@@ -50,7 +50,7 @@ _SHINGLE_MIX = _random.integers(0, 1 << 63, size=SHINGLE, dtype=np.uint64) * np.
 _MULTIPLIERS = _random.integers(0, 1 << 63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _OFFSETS = _random.integers(0, 1 << 63, size=NUM_PERM, dtype=np.uint64)
 _BAND_MIX = _random.integers(0, 1 << 63, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-_LOW_32 = np.uint64(32)
+_HALF = np.uint64(32)  # shifting a 64-bit product right by this keeps its top 32 bits
 
 
 def shingles(text: str, key: str | None = None) -> set[bytes]:
@@ -58,6 +58,14 @@ def shingles(text: str, key: str | None = None) -> set[bytes]:
     for exact Jaccard similarity (signatures use :func:`shingle_hashes`)."""
     words = (match_key(text) if key is None else key).split()
     return set(map(str.encode, map(" ".join, zip(*(words[i:] for i in range(SHINGLE))))))
+
+
+def _mix(columns: Sequence[np.ndarray], multipliers: np.ndarray) -> np.ndarray:
+    """Hash rows of uint64 values into one uint64 each: the XOR of each value times its own odd multiplier."""
+    mixed = columns[0] * multipliers[0]
+    for column, multiplier in zip(columns[1:], multipliers[1:]):
+        mixed ^= column * multiplier
+    return mixed
 
 
 def shingle_hashes(key: str) -> np.ndarray:
@@ -71,10 +79,8 @@ def shingle_hashes(key: str) -> np.ndarray:
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
     word_hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
-    mixed = word_hashes[:count] * _SHINGLE_MIX[0]
-    for offset in range(1, SHINGLE):
-        mixed ^= word_hashes[offset : offset + count] * _SHINGLE_MIX[offset]
-    return np.unique(mixed >> _LOW_32)
+    mixed = _mix([word_hashes[offset : offset + count] for offset in range(SHINGLE)], _SHINGLE_MIX)
+    return np.unique(mixed >> _HALF)
 
 
 def fingerprint(text: str, key: str | None = None) -> bytes | None:
@@ -83,16 +89,14 @@ def fingerprint(text: str, key: str | None = None) -> bytes | None:
     hashes = shingle_hashes(match_key(text) if key is None else key)
     if len(hashes) < MIN_SHINGLES:
         return None
-    permuted = (np.multiply.outer(hashes, _MULTIPLIERS) + _OFFSETS) >> _LOW_32
+    permuted = (np.multiply.outer(hashes, _MULTIPLIERS) + _OFFSETS) >> _HALF
     return permuted.min(axis=0).astype(np.uint32).tobytes()
 
 
 def bands(signature: bytes) -> list[tuple[int, int]]:
     """The (band, bucket) pairs of a signature: a 63-bit hash of each band's ``ROWS`` values."""
-    rows = np.frombuffer(signature, dtype=np.uint32).reshape(BANDS, ROWS).astype(np.uint64)
-    mixed = rows[:, 0] * _BAND_MIX[0]
-    for row in range(1, ROWS):
-        mixed ^= rows[:, row] * _BAND_MIX[row]
+    values = np.frombuffer(signature, dtype=np.uint32).reshape(BANDS, ROWS).astype(np.uint64)
+    mixed = _mix([values[:, row] for row in range(ROWS)], _BAND_MIX)
     return list(enumerate((mixed >> np.uint64(1)).tolist()))
 
 
