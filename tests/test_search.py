@@ -54,6 +54,84 @@ def test_quoted_phrase_matches_exactly(filled):
     assert not search(filled, '"الدولي التحالف"').hits  # the words, but not as that phrase
 
 
+def test_a_phrase_needs_its_very_words_not_only_their_stems(filled):
+    # "The international coalition from Iraq": the same stems as the title, but "من" for "في".
+    assert not search(filled, '"التحالف الدولي من العراق"').hits
+    assert search(filled, '"التحالف الدولي في العراق"').hits
+
+
+@pytest.mark.parametrize("phrase", [
+    '"التحالف الدولی فی العراق"',   # Persian yeh
+    '"التحالفَ الدوليّ"',            # diacritics
+    '«التحالف الدولي»',             # guillemets
+    '"وزارة الخارجية العراقية"',    # words ending in ة, stemmed as written (not as their match key's ه)
+    '"وزاره الخارجيه"',             # ... and written with ه, as for other words
+])
+def test_a_phrase_matches_in_any_spelling(filled, phrase):
+    assert [h.article.outlet for h in search(filled, phrase).hits] == ["b"], phrase
+
+
+def test_a_phrase_is_in_the_title_or_in_the_text_not_across_them(filled):
+    assert search(filled, '"أعلنت وزارة"').hits
+    assert not search(filled, '"العراق أعلنت وزارة"').hits  # the title's last word, the text's first ones
+
+
+def test_a_phrase_of_small_words_filters_what_the_other_words_find(filled):
+    assert [h.article.outlet for h in search(filled, 'العراق "من العراق"').hits] == ["b"]
+    assert not search(filled, 'العراق "في جدة"').hits
+    with pytest.raises(ConfigError, match="no searchable word"):
+        search(filled, '"من خلال"')  # stopwords alone ("through"): nothing the index can look for
+
+
+TEXT_WITH_TRAPS = (
+    "أعلنت وزارةُ الخارجيّة العراقية أن التحالف الدولي سيبدأ الانسحاب من السماء، "
+    "عام2015 دفع 1,000.5 دولار في straße إسطنبول ـ بالأمطار"
+)
+
+
+@pytest.mark.parametrize("phrase, expected", [
+    ("وزاره الخارجيه", True),        # ة and diacritics folded
+    ("الخارجيه العراقيه ان", True),   # أن folded to ان
+    ("من السماء", True),
+    ("ماء", False),                  # inside السماء, not a word of the text
+    ("السماء عام", True),             # across the Arabic comma
+    ("عام 2015", True),               # a word and a number written together are two words
+    ("1,000.5 دولار", True),
+    ("1,000 دولار", False),           # part of a number
+    ("strasse", True),                # case folding makes ss of ß: checked on the whole key
+    ("الدولي التحالف", False),        # the words, in the other order
+    ("الامطار", False),               # بالأمطار is one word
+    ("بالامطار", True),
+])
+def test_has_phrase_agrees_with_the_match_key(phrase, expected):
+    from khabar.search import has_phrase
+    from khabar.text import display_form, match_key
+
+    text = display_form(TEXT_WITH_TRAPS)
+    assert (f" {phrase} " in f" {match_key(text)} ") is expected  # the definition
+    assert has_phrase(text, phrase) is expected
+
+
+def test_has_phrase_agrees_with_the_match_key_on_real_articles(saudinewsnet_sample):
+    import random
+
+    from khabar.search import has_phrase
+    from khabar.text import display_form, match_key
+
+    texts = [display_form(r["title"] + "\n" + r["content"]) for r in saudinewsnet_sample[:300]]
+    rng = random.Random(7)
+    checked = found = 0
+    for text in texts:
+        other = match_key(rng.choice(texts)).split()
+        for length in (1, 2, 3):
+            start = rng.randrange(max(1, len(other) - length))
+            phrase = " ".join(other[start : start + length])
+            expected = f" {phrase} " in f" {match_key(text)} "
+            assert has_phrase(text, phrase) is expected, phrase
+            checked, found = checked + 1, found + expected
+    assert checked > 800 and found > 50  # both outcomes are exercised
+
+
 def test_title_match_ranks_first_and_snippet_marks_words(filled):
     hits = search(filled, "العراق").hits
     assert hits[0].article.title == "التحالف الدولي في العراق"
@@ -156,6 +234,52 @@ def test_a_store_from_before_the_contentless_index_is_upgraded(tmp_path):
     with open_store(str(path)) as store:
         assert store.schema_version() == len(load_migrations("sqlite"))
         assert [h.article.id for h in search(store, "العراقية").hits] == ["old1"]
+
+
+def test_a_store_whose_index_held_match_keys_is_upgraded(db_url):
+    """Stores from before phrases were checked on the text (sqlite 0014, postgres 0007) lose the column
+    and are re-indexed when opened; phrases still match exactly."""
+    from khabar.store import open_store
+    from khabar.store.migrations import load_migrations
+
+    dialect = "sqlite" if "://" not in db_url else "postgres"
+    before = {"sqlite": 13, "postgres": 6}[dialect]
+    article = ("old1", "http://e.com/old", "b", RECORDS[2]["title"], RECORDS[2]["text"], "ar", "h", "2026-01-01", "2026-01-01")
+    insert = (
+        "INSERT INTO articles (id, url, outlet, title, text, language, content_hash, first_seen, updated) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    if dialect == "sqlite":
+        import sqlite3
+
+        from khabar.store.sqlite import _statements
+
+        conn = sqlite3.connect(db_url, isolation_level=None)
+        run = conn.execute
+    else:
+        import psycopg
+
+        conn = psycopg.connect(db_url, autocommit=True)
+        insert = insert.replace("?", "%s")
+        run = conn.execute
+    run("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)")
+    for migration in load_migrations(dialect)[:before]:
+        for statement in _statements(migration.sql) if dialect == "sqlite" else [migration.sql]:
+            run(statement)
+        run(f"INSERT INTO schema_migrations VALUES ({migration.version}, '{migration.name}', '2026-01-01')")
+    run(insert, article)
+    if dialect == "sqlite":
+        run("INSERT INTO search_index (rowid, title, body, exact) VALUES (1, 'حالف', 'حالف', 'التحالف')")
+    else:
+        run("INSERT INTO search_index VALUES ('old1', to_tsvector('simple', 'حالف'), to_tsvector('simple', 'التحالف'))")
+    run("UPDATE search_meta SET analyzer = '1:older'")
+    conn.close()
+    with open_store(db_url) as store:
+        assert store.schema_version() == len(load_migrations(dialect))
+        columns = [c[0] for c in store._x("SELECT * FROM search_index LIMIT 0").description]
+        assert "exact" not in columns
+        assert [h.article.id for h in search(store, '"التحالف الدولي"').hits] == ["old1"]
+        assert not search(store, '"الدولي التحالف"').hits
 
 
 def test_cli_search(tmp_path, db_url):

@@ -112,18 +112,18 @@ def _prepare_chunk(
         except RecordError as exc:
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
-        # Each text is read once, when a later step needs it: its clauses feed the tags, its terms and
-        # match key search and linking.
+        # Each text is read once, when a later step needs it: its clauses feed the tags, its terms
+        # search and linking, its match key near-duplicates.
         if search or link or settings:
             title, text = read_text(article.title), read_text(article.text)
         if search or link:
-            title_terms, text_terms, text_key = title.terms(), text.terms(), text.key()
+            title_terms, text_terms = title.terms(), text.terms()
         if search:
-            article.search_fields = index_fields(article, title_terms, text_terms, text_key)
+            article.search_fields = index_fields(article, title_terms, text_terms)
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k, document_of(title, text))
         if link:
-            article.fingerprint = fingerprint(article.text, text_key)
+            article.fingerprint = fingerprint(article.text, text.key())
             article.vector = weigh_terms(title_terms, text_terms, stats)
         done.append(article)
     counts: Counter[str] = Counter()

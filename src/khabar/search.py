@@ -8,8 +8,11 @@ the article:
 
 - ``title`` and ``body`` hold stems, ranked with BM25 (title matches weigh
   ``TITLE_WEIGHT`` times more) and a recency boost;
-- ``exact`` holds the match key (folded, unstemmed, stopwords kept), for
-  quoted phrases, which match exactly on it;
+- quoted phrases match exactly, on the match key (folded, unstemmed,
+  stopwords kept): the index finds the documents with every word of the
+  phrase, and :func:`has_phrase` keeps those whose title or text has its
+  very words in order (the index once held the match key too, which made it 2.5 times
+  larger and slower to write; docs/benchmarks.md);
 - results carry a snippet of the display text with the matched words marked,
   and a story's duplicates collapse to one result.
 """
@@ -21,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -32,6 +35,8 @@ from khabar.model import Article
 if TYPE_CHECKING:
     from khabar.store import Store
 from khabar.text import display_form, match_key, stem, terms, tokenize
+from khabar.text.normalize import fold_token, key_of_tokens, spellings_of
+from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
 
 TITLE_WEIGHT = 3.0
 RECENCY_HALF_LIFE_DAYS = 30.0
@@ -43,25 +48,19 @@ def index_fields(
     article: Article,
     title_terms: list[str] | None = None,
     text_terms: list[str] | None = None,
-    text_key: str | None = None,
-) -> tuple[str, str, str]:
-    """What the search index holds for an article: title stems, body stems, match key of title and text.
+) -> tuple[str, str]:
+    """What the search index holds for an article: its title's stems and its text's, in order.
 
-    The pipeline passes what it has already computed for the article: its
-    terms, and the text's match key (which near-duplicate shingles use too).
-    Match keys split at line breaks, so the title's key and the text's joined
-    by a space are the key of the two.
+    The pipeline passes the terms it has already computed for the article.
     """
     title_terms = terms(article.title) if title_terms is None else title_terms
     text_terms = terms(article.text) if text_terms is None else text_terms
-    text_key = match_key(article.text) if text_key is None else text_key
-    exact = " ".join(key for key in (match_key(article.title), text_key) if key)
-    return " ".join(title_terms), " ".join(text_terms), exact
+    return " ".join(title_terms), " ".join(text_terms)
 
 
 # Bump when what index_fields writes changes in a way the probe below may not show. A store whose
 # index was written under another analyzer stamp rebuilds it when opened (khabar.store.sql).
-SEARCH_INDEX_FORMAT = 1
+SEARCH_INDEX_FORMAT = 2  # 2: the match key column is gone (phrases are checked on the text)
 # Text that exercises each step of the analyzer: hamza forms, ى/ي, ة/ه, Persian letters, diacritics,
 # tatweel, clitics, Eastern digits, stopwords, punctuation ("The Foreign Minister announced in Riyadh…").
 _ANALYZER_PROBE = (
@@ -89,6 +88,10 @@ class Query:
     """A parsed query: stems to rank by, exact phrases (match keys) that must appear, and the query's
     words, each as its alternative stems (a word and its spelling variant).
 
+    ``phrase_words`` are the words of each phrase that has any besides stopwords, as alternative
+    stems like ``words``: the index finds the documents holding all of them, and :func:`has_phrase`
+    then checks that the exact words are there, in order.
+
     With ``all_words``, a document must have every word (one of its
     alternatives each); otherwise any stem will do (see
     :func:`candidate_groups` for long queries on PostgreSQL).
@@ -98,18 +101,22 @@ class Query:
     phrases: list[str]
     words: list[tuple[str, ...]] = field(default_factory=list)
     all_words: bool = False
+    phrase_words: list[list[tuple[str, ...]]] = field(default_factory=list)
 
     def fts(self) -> str:
         """The FTS5 MATCH expression: any of the stems, or every word (and every phrase)."""
         parts = []
         if self.all_words and self.words:
-            every = " AND ".join("(" + " OR ".join(f'"{s}"' for s in word) + ")" for word in self.words)
-            parts.append("{title body} : (" + every + ")")
+            parts.append(_every_word(self.words))
         elif self.stems:
             parts.append("{title body} : (" + " OR ".join(f'"{s}"' for s in self.stems) + ")")
-        for phrase in self.phrases:
-            parts.append(f'exact : "{phrase}"')
+        parts.extend(_every_word(words) for words in self.phrase_words)
         return " AND ".join(parts)
+
+
+def _every_word(words: list[tuple[str, ...]]) -> str:
+    """An FTS5 expression for documents with every word (one of its alternative stems each)."""
+    return "{title body} : (" + " AND ".join("(" + " OR ".join(f'"{s}"' for s in word) + ")" for word in words) + ")"
 
 
 TWO_OF_FROM = 4  # on PostgreSQL, queries with this many stems or more select documents sharing two
@@ -172,14 +179,73 @@ def _query_words(text: str) -> list[tuple[str, ...]]:
 
 def parse_query(text: str) -> Query:
     """Split a query into exact phrases (in quotes or «guillemets») and the rest, normalized like documents."""
-    phrases = [match_key(a or b) for a, b in _QUOTED.findall(text)]
+    quoted = [q for q in (a or b for a, b in _QUOTED.findall(text)) if match_key(q)]
     words = _query_words(_QUOTED.sub(" ", text))
-    stems = list(dict.fromkeys(s for word in words for s in word))
-    for phrase in phrases:
-        stems.extend(s for s in terms(phrase) if s not in stems)
-    if not stems and not any(phrases):
+    # A phrase's words are stemmed as written, with their variants, like the other words: its match key
+    # has ة folded to ه, which the stemmer reads as a pronoun.
+    phrase_words = [found for found in map(_query_words, quoted) if found]
+    stems = list(dict.fromkeys(s for word in [*words, *(w for p in phrase_words for w in p)] for s in word))
+    if not stems:  # a phrase of stopwords alone ("من خلال") would have to be looked for in every text
         raise ConfigError(f"the query {text!r} has no searchable word (only stopwords or punctuation)")
-    return Query(stems, [p for p in phrases if p], words)
+    return Query(stems, [match_key(q) for q in quoted], words, phrase_words=phrase_words)
+
+
+_ARABIC_OR_DIGITS = re.compile(r"[\u0600-\u06ff0-9 .,]*")
+# What may stand between two words of a text: anything no token holds (TOKEN_PATTERN), that is
+# non-word characters, the underscore and the few word characters of the Arabic block no token starts with.
+_BETWEEN_WORDS = "[\\W_" + "".join(
+    re.escape(c) for c in map(chr, range(0x600, 0x700)) if c.isalnum() and not TOKEN_PATTERN.match(c)
+) + "]*"
+
+
+_MARKS_SET = frozenset(re.findall(f"[{MARKS}]", "".join(map(chr, range(0x300, 0x900)))))
+_ARABIC_LETTERS_SET = frozenset(re.findall(f"[{ARABIC_LETTERS}]", "".join(map(chr, range(0x600, 0x900)))))
+
+
+@lru_cache(maxsize=256)
+def _phrase_finder(phrase: str) -> re.Pattern[str] | None:
+    """A pattern that finds, in display text, every place where the words of a phrase (a match key)
+    may be: each letter as any spelling that folds to it, diacritics allowed after it, words apart.
+
+    It finds a superset (a match may start inside a word); :func:`has_phrase` checks each place.
+    None for a phrase with other letters than Arabic ones, whose case folding may make one letter of
+    two (ß and ss): those are checked on the whole text's key.
+    """
+    if not _ARABIC_OR_DIGITS.fullmatch(phrase):
+        return None
+    marks = f"[{MARKS}]*"
+    words = ["".join(f"[{re.escape(spellings_of(c))}]{marks}" for c in word) for word in phrase.split()]
+    return re.compile(_BETWEEN_WORDS.join(words))
+
+
+def has_phrase(text: str, phrase: str) -> bool:
+    """Whether display-form ``text`` holds the words of ``phrase`` (a match key) one after the other,
+    as its match key would: the exact check behind quoted phrases.
+
+    Folding a whole text is slow (0.25 ms for a 2,400-character article), so a pattern finds the
+    places where the phrase may be, and only the words around each are folded and compared.
+    """
+    wanted = phrase.split()
+    finder = _phrase_finder(phrase)
+    if finder is None:
+        return f" {phrase} " in f" {key_of_tokens(tokenize(text))} "
+    position = 0
+    while found := finder.search(text, position):
+        start, end = found.start(), found.end()
+        position = start + 1
+        before = start - 1
+        while before >= 0 and text[before] in _MARKS_SET:
+            before -= 1
+        if before >= 0 and text[before] in _ARABIC_LETTERS_SET:  # inside a word (ماء in سماء): not there
+            continue
+        while start and not text[start - 1].isspace():  # whole words: tokens never hold a space
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        words = [fold_token(t) for t in tokenize(text[start:end])]
+        if any(words[n : n + len(wanted)] == wanted for n in range(len(words) - len(wanted) + 1)):
+            return True
+    return False
 
 
 @dataclass
@@ -236,6 +302,20 @@ def recency(published: datetime | None, now: datetime | None = None) -> float:
 POOL = 300  # matches ranked before collapsing duplicates and paging
 
 
+def _matches(store: "Store", query: Query, filters: SearchFilters) -> list:
+    """The store's best ``POOL`` matches of a query, less those that lack one of its exact phrases (in
+    the title or in the text: the index looks for the stems of a phrase within one field)."""
+    matches = store.search(query, filters, POOL)
+    if not query.phrases or not matches:
+        return matches
+    articles = store.articles_by_ids([match[0] for match in matches])
+    return [
+        match for match in matches
+        if (article := articles.get(match[0]))
+        and all(has_phrase(article.title, p) or has_phrase(article.text, p) for p in query.phrases)
+    ]
+
+
 def search(
     store: "Store",
     text: str,
@@ -251,9 +331,9 @@ def search(
     filters = filters or SearchFilters()
     matches: list = []
     if 2 <= len(query.words) <= ALL_WORDS_UP_TO:  # a short query: its words together, when enough have them
-        matches = store.search(replace(query, all_words=True), filters, POOL)
+        matches = _matches(store, replace(query, all_words=True), filters)
     if len(matches) < MIN_ALL_WORDS_MATCHES:
-        matches = store.search(query, filters, POOL)
+        matches = _matches(store, query, filters)
     newest = max((published for _, _, _, published in matches if published), default=None)
     top = max((r for _, r, _, _ in matches), default=1.0) or 1.0
     best: dict[str, list] = {}  # duplicate group → [score, id, published, copies]

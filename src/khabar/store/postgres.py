@@ -68,12 +68,17 @@ def _lexeme(stem: str) -> str:
     return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def every_word(words: list[tuple[str, ...]]) -> str:
+    """A tsquery for documents with every word (one of its alternative stems each)."""
+    return " & ".join("(" + " | ".join(_lexeme(s) for s in word) + ")" for word in words)
+
+
 def match_query(query: Query, frequencies: Mapping[str, int] | None = None, documents: int = 0) -> str:
     """The tsquery that selects candidates: every word (one of its alternatives each) when the query
     asks for all its words, else :func:`khabar.search.candidate_groups` of its stems (given their
     document frequencies, the rarer stems')."""
     if query.all_words and query.words:
-        return " & ".join("(" + " | ".join(_lexeme(s) for s in word) + ")" for word in query.words)
+        return every_word(query.words)
     groups = candidate_groups(query.stems, frequencies, documents)
     return " | ".join("(" + " & ".join(_lexeme(s) for s in group) + ")" for group in groups)
 
@@ -208,9 +213,8 @@ class PostgresStore(SQLStore):
         if not articles:
             return
         self._xmany(
-            "INSERT INTO search_index (article_id, document, exact) VALUES "
-            "(?, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B'), "
-            "to_tsvector('simple', ?))",
+            "INSERT INTO search_index (article_id, document) VALUES "
+            "(?, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B'))",
             [(a.id, *(a.search_fields or index_fields(a))) for a in articles],
         )
 
@@ -227,19 +231,15 @@ class PostgresStore(SQLStore):
             else:  # the corpus statistics of the query's stems (kept at ingest) pick the rarer ones
                 frequencies = dict(self._x("SELECT key, df FROM term_stats WHERE key = ANY(?)", (query.stems,)))
                 params.append(match_query(query, frequencies, self.corpus_documents()))
-        for phrase in query.phrases:
-            where.append("s.exact @@ phraseto_tsquery('simple', ?)")
-            params.append(phrase)
+        for words in query.phrase_words:  # every word of each phrase (the caller checks the exact words)
+            where.append("s.document @@ to_tsquery('simple', ?)")
+            params.append(every_word(words))
         if not where:
             return []
         filtered, filter_params = filter_clauses(filters)
         where, params = where + filtered, params + filter_params
-        if query.stems:
-            rank = "ts_rank(?::float4[], s.document, to_tsquery('simple', ?), 1)"
-            rank_params = [RANK_WEIGHTS, " | ".join(_lexeme(s) for s in query.stems)]
-        else:
-            rank = "ts_rank(s.exact, phraseto_tsquery('simple', ?), 1)"
-            rank_params = [query.phrases[0]]
+        rank = "ts_rank(?::float4[], s.document, to_tsquery('simple', ?), 1)"
+        rank_params = [RANK_WEIGHTS, " | ".join(_lexeme(s) for s in query.stems)]
         rows = self._x(
             f"SELECT a.id, {rank} AS relevance, d.group_id, a.published "
             "FROM search_index s JOIN articles a ON a.id = s.article_id "

@@ -146,7 +146,7 @@ class SQLiteStore(SQLStore):
             return
         rowids = dict(self._in("SELECT id, rowid FROM articles WHERE id IN ({marks})", [a.id for a in articles]))
         self.conn.executemany(
-            "INSERT INTO search_index (rowid, title, body, exact) VALUES (?, ?, ?, ?)",
+            "INSERT INTO search_index (rowid, title, body) VALUES (?, ?, ?)",
             [(rowids[a.id], *(a.search_fields or index_fields(a))) for a in articles],
         )
 
@@ -163,7 +163,7 @@ class SQLiteStore(SQLStore):
             list(ids),
         )
         self.conn.executemany(
-            "INSERT INTO search_index (search_index, rowid, title, body, exact) VALUES ('delete', ?, ?, ?, ?)",
+            "INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', ?, ?, ?)",
             [(rowid, *index_fields(Article(id=i, outlet=o, title=t, text=x))) for rowid, i, o, t, x in rows],
         )
 
@@ -178,10 +178,10 @@ class SQLiteStore(SQLStore):
         where, params = filter_clauses(filters)
         where, params = ["search_index MATCH ?", *where], [query.fts(), *params]
         rows = self.conn.execute(
-            f"SELECT a.id, -bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0), d.group_id, a.published "
+            f"SELECT a.id, -bm25(search_index, {TITLE_WEIGHT}, 1.0), d.group_id, a.published "
             "FROM search_index JOIN articles a ON a.rowid = search_index.rowid "
             "LEFT JOIN duplicate_groups d ON d.article_id = a.id "
-            f"WHERE {' AND '.join(where)} ORDER BY bm25(search_index, {TITLE_WEIGHT}, 1.0, 0.0) LIMIT ?",
+            f"WHERE {' AND '.join(where)} ORDER BY bm25(search_index, {TITLE_WEIGHT}, 1.0) LIMIT ?",
             [*params, limit],
         ).fetchall()
         return [(i, float(r), g, parse_datetime(p)) for i, r, g, p in rows]

@@ -163,6 +163,12 @@ def fold_before_stem(token: str) -> str:
     return token.translate(_BEFORE_STEM_TABLE)
 
 
+def spellings_of(char: str) -> str:
+    """The characters a display-form text may hold where its match key holds ``char``: the character
+    itself and those the MATCH rows fold into it (أ إ آ ٱ for ا, ى for ي, ة for ه). Case aside."""
+    return char + "".join(chr(c) for c, to in sorted(_MATCH_ONLY_TABLE.items()) if to == char)
+
+
 def strip_marks(text: str) -> str:
     """Remove diacritics and combining marks, Arabic and Latin, nothing else."""
     return _ALL_MARKS.sub("", text)
