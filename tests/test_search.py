@@ -71,6 +71,24 @@ def test_a_phrase_matches_in_any_spelling(filled, phrase):
     assert [h.article.outlet for h in search(filled, phrase).hits] == ["b"], phrase
 
 
+def test_a_phrase_is_found_among_more_documents_with_its_words_than_the_pool(tmp_path, store):
+    """Documents with the words of «قيمتها في أسبوع» ("its value in a week"), but apart, outrank the one
+    with the phrase, and there are more of them than the pool of matches ranked: the index must look
+    for the words in order, not only for all of them."""
+    from khabar.search import POOL
+
+    apart = [
+        {"url": f"http://e.com/f{n}", "outlet": "f", "published": "2015-07-21T08:00:00Z",
+         "title": "قيمة كبيرة في الأسبوع", "text": f"قيمة كبيرة الأسبوع قيمة كبيرة الأسبوع رقم {n}"}
+        for n in range(POOL + 10)
+    ]
+    together = {"url": "http://e.com/t", "outlet": "t", "published": "2015-07-21T08:00:00Z",
+                "title": "خبر اقتصادي", "text": "ارتفعت قيمتها في أسبوع واحد"}
+    ingest_paths(store, [str(write_jsonl(tmp_path / "p.jsonl", [*apart, together]))])
+    assert len(search(store, "قيمة الأسبوع").hits) == 10  # the words alone find the others first
+    assert [h.article.outlet for h in search(store, '"قيمتها في أسبوع"').hits] == ["t"]
+
+
 def test_a_phrase_is_in_the_title_or_in_the_text_not_across_them(filled):
     assert search(filled, '"أعلنت وزارة"').hits
     assert not search(filled, '"العراق أعلنت وزارة"').hits  # the title's last word, the text's first ones

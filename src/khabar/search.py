@@ -9,9 +9,9 @@ the article:
 - ``title`` and ``body`` hold stems, ranked with BM25 (title matches weigh
   ``TITLE_WEIGHT`` times more) and a recency boost;
 - quoted phrases match exactly, on the match key (folded, unstemmed,
-  stopwords kept): the index finds the documents with every word of the
-  phrase, and :func:`has_phrase` keeps those whose title or text has its
-  very words in order (the index once held the match key too, which made it 2.5 times
+  stopwords kept): the index finds the documents with the phrase's stems in
+  that order, and :func:`has_phrase` keeps those whose title or text has
+  its very words (the index once held the match key too, which made it 2.5 times
   larger and slower to write; docs/benchmarks.md);
 - results carry a snippet of the display text with the matched words marked,
   and a story's duplicates collapse to one result.
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache, lru_cache
-from itertools import combinations
+from itertools import combinations, islice, product
 from typing import TYPE_CHECKING
 
 from khabar.dates import UTC
@@ -89,8 +89,8 @@ class Query:
     words, each as its alternative stems (a word and its spelling variant).
 
     ``phrase_words`` are the words of each phrase that has any besides stopwords, as alternative
-    stems like ``words``: the index finds the documents holding all of them, and :func:`has_phrase`
-    then checks that the exact words are there, in order.
+    stems like ``words``: the index finds the documents holding them in that order (stopwords are
+    not indexed, in documents or phrases), and :func:`has_phrase` then checks the exact words.
 
     With ``all_words``, a document must have every word (one of its
     alternatives each); otherwise any stem will do (see
@@ -110,13 +110,25 @@ class Query:
             parts.append(_every_word(self.words))
         elif self.stems:
             parts.append("{title body} : (" + " OR ".join(f'"{s}"' for s in self.stems) + ")")
-        parts.extend(_every_word(words) for words in self.phrase_words)
+        parts.extend(_in_order(words) for words in self.phrase_words)
         return " AND ".join(parts)
 
 
 def _every_word(words: list[tuple[str, ...]]) -> str:
     """An FTS5 expression for documents with every word (one of its alternative stems each)."""
     return "{title body} : (" + " AND ".join("(" + " OR ".join(f'"{s}"' for s in word) + ")" for word in words) + ")"
+
+
+MAX_PHRASE_SPELLINGS = 16  # FTS5 phrases hold no alternatives: one phrase per spelling, up to this many
+
+
+def _in_order(words: list[tuple[str, ...]]) -> str:
+    """An FTS5 expression for documents with these words one after the other in the title or the body:
+    a phrase for each choice of alternatives, or every word in any order when there are too many."""
+    spellings = list(islice(product(*words), MAX_PHRASE_SPELLINGS + 1))
+    if len(spellings) > MAX_PHRASE_SPELLINGS:
+        return _every_word(words)
+    return "{title body} : (" + " OR ".join('"' + " ".join(stems) + '"' for stems in spellings) + ")"
 
 
 TWO_OF_FROM = 4  # on PostgreSQL, queries with this many stems or more select documents sharing two
@@ -302,18 +314,33 @@ def recency(published: datetime | None, now: datetime | None = None) -> float:
 POOL = 300  # matches ranked before collapsing duplicates and paging
 
 
+MAX_PHRASE_CANDIDATES = 8 * POOL  # candidates checked for a quoted phrase at most (see _matches)
+
+
 def _matches(store: "Store", query: Query, filters: SearchFilters) -> list:
     """The store's best ``POOL`` matches of a query, less those that lack one of its exact phrases (in
-    the title or in the text: the index looks for the stems of a phrase within one field)."""
-    matches = store.search(query, filters, POOL)
-    if not query.phrases or not matches:
-        return matches
-    articles = store.articles_by_ids([match[0] for match in matches])
-    return [
-        match for match in matches
-        if (article := articles.get(match[0]))
-        and all(has_phrase(article.title, p) or has_phrase(article.text, p) for p in query.phrases)
-    ]
+    the title or in the text: the index looks for the stems of a phrase within one field).
+
+    The index knows only a phrase's stems: stopwords are not indexed, so for «قيمتها في أسبوع» ("its
+    value in a week", أسبوع being a stopword) it can only ask for قيمة. So up to
+    ``MAX_PHRASE_CANDIDATES`` are asked for (ranking them costs the index about what ranking ``POOL``
+    does), and checked best first, ``POOL`` at a time, until ``POOL`` have the phrase.
+    """
+    if not query.phrases:
+        return store.search(query, filters, POOL)
+    candidates = store.search(query, filters, MAX_PHRASE_CANDIDATES)
+    kept: list = []
+    for start in range(0, len(candidates), POOL):
+        chunk = candidates[start : start + POOL]
+        articles = store.articles_by_ids([match[0] for match in chunk])
+        kept += [
+            match for match in chunk
+            if (article := articles.get(match[0]))
+            and all(has_phrase(article.title, p) or has_phrase(article.text, p) for p in query.phrases)
+        ]
+        if len(kept) >= POOL:
+            break
+    return kept[:POOL]
 
 
 def search(

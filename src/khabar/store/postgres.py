@@ -73,6 +73,11 @@ def every_word(words: list[tuple[str, ...]]) -> str:
     return " & ".join("(" + " | ".join(_lexeme(s) for s in word) + ")" for word in words)
 
 
+def in_order(words: list[tuple[str, ...]]) -> str:
+    """A tsquery for documents with these words one after the other (one of its alternative stems each)."""
+    return " <-> ".join("(" + " | ".join(_lexeme(s) for s in word) + ")" for word in words)
+
+
 def match_query(query: Query, frequencies: Mapping[str, int] | None = None, documents: int = 0) -> str:
     """The tsquery that selects candidates: every word (one of its alternatives each) when the query
     asks for all its words, else :func:`khabar.search.candidate_groups` of its stems (given their
@@ -231,9 +236,9 @@ class PostgresStore(SQLStore):
             else:  # the corpus statistics of the query's stems (kept at ingest) pick the rarer ones
                 frequencies = dict(self._x("SELECT key, df FROM term_stats WHERE key = ANY(?)", (query.stems,)))
                 params.append(match_query(query, frequencies, self.corpus_documents()))
-        for words in query.phrase_words:  # every word of each phrase (the caller checks the exact words)
+        for words in query.phrase_words:  # each phrase's stems in order (the caller checks the exact words)
             where.append("s.document @@ to_tsquery('simple', ?)")
-            params.append(every_word(words))
+            params.append(in_order(words))
         if not where:
             return []
         filtered, filter_params = filter_clauses(filters)

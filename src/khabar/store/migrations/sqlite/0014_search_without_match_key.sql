@@ -1,6 +1,6 @@
 -- The search index no longer holds each text's match key (its `exact` column): the index finds the
--- documents with every word of a quoted phrase in `title` and `body`, and the exact words of each
--- result are then checked (khabar.search.has_phrase). The column held more distinct words than the stems, and took
+-- documents with the stems of a quoted phrase in order in `title` or `body`, and the exact words of
+-- each result are then checked (khabar.search.has_phrase). The column held more distinct words than the stems, and took
 -- two thirds of the time FTS5 spent indexing an article (docs/benchmarks.md).
 -- The new table starts empty, and the empty stamp makes the first open fill it from the stored articles.
 DROP TABLE search_index;
