@@ -89,6 +89,14 @@ def test_a_phrase_is_found_among_more_documents_with_its_words_than_the_pool(tmp
     assert [h.article.outlet for h in search(store, '"قيمتها في أسبوع"').hits] == ["t"]
 
 
+def test_a_phrase_may_repeat_a_word(tmp_path, store):
+    record = {"url": "http://e.com/r", "outlet": "r", "published": "2015-07-21T08:00:00Z",
+              "title": "مهرجان", "text": "رقصة الزامل الرزفة الزامل الطبول في نجران"}
+    ingest_paths(store, [str(write_jsonl(tmp_path / "r.jsonl", [record]))])
+    assert search(store, '"الزامل الرزفة الزامل الطبول"').hits
+    assert not search(store, '"الزامل الرزفة الطبول"').hits
+
+
 def test_a_phrase_is_in_the_title_or_in_the_text_not_across_them(filled):
     assert search(filled, '"أعلنت وزارة"').hits
     assert not search(filled, '"العراق أعلنت وزارة"').hits  # the title's last word, the text's first ones

@@ -174,8 +174,11 @@ def _teh_marbuta_variant(word: str) -> str | None:
     return word[:-1] + "ة" if len(word) > 3 and word.endswith("ه") else None
 
 
-def _query_words(text: str) -> list[tuple[str, ...]]:
-    """The stems of each word of a query, with its teh marbuta variant's stem as an alternative."""
+def _query_words(text: str, unique: bool = True) -> list[tuple[str, ...]]:
+    """The stems of each word of a query, with its teh marbuta variant's stem as an alternative; each
+    word once, or with ``unique=False`` every word in order (for a phrase)."""
+    if not unique:
+        return [word for chunk in display_form(text).split() for word in _query_words(chunk)]
     words: dict[str, tuple[str, ...]] = {}
     for word in display_form(text).split():
         variant = _teh_marbuta_variant(word)
@@ -195,7 +198,7 @@ def parse_query(text: str) -> Query:
     words = _query_words(_QUOTED.sub(" ", text))
     # A phrase's words are stemmed as written, with their variants, like the other words: its match key
     # has ة folded to ه, which the stemmer reads as a pronoun.
-    phrase_words = [found for found in map(_query_words, quoted) if found]
+    phrase_words = [found for found in (_query_words(q, unique=False) for q in quoted) if found]
     stems = list(dict.fromkeys(s for word in [*words, *(w for p in phrase_words for w in p)] for s in word))
     if not stems:  # a phrase of stopwords alone ("من خلال") would have to be looked for in every text
         raise ConfigError(f"the query {text!r} has no searchable word (only stopwords or punctuation)")
