@@ -174,15 +174,27 @@ class SQLiteStore(SQLStore):
     def search(
         self, query: Query, filters: SearchFilters, limit: int
     ) -> list[tuple[str, float, str | None, datetime | None]]:
-        """Up to ``limit`` matches, best BM25 first: (id, BM25 relevance ≥ 0, duplicate group, published)."""
+        """Up to ``limit`` matches, best BM25 first: (id, BM25 relevance ≥ 0, duplicate group, published).
+
+        Without filters, the index ranks its matches alone and only the best ``limit`` are joined with
+        their articles: a whole headline matches thousands, and joining each before ranking took 40%
+        longer (docs/benchmarks.md). Filters need the article of every match.
+        """
         where, params = filter_clauses(filters)
-        where, params = ["search_index MATCH ?", *where], [query.fts(), *params]
+        score = f"bm25(search_index, {TITLE_WEIGHT}, 1.0)"
+        if where:
+            matches = (
+                f"SELECT search_index.rowid, {score} AS score FROM search_index "
+                f"JOIN articles a ON a.rowid = search_index.rowid "
+                f"WHERE search_index MATCH ? AND {' AND '.join(where)} ORDER BY score LIMIT ?"
+            )
+        else:
+            matches = f"SELECT rowid, {score} AS score FROM search_index WHERE search_index MATCH ? ORDER BY score LIMIT ?"
         rows = self.conn.execute(
-            f"SELECT a.id, -bm25(search_index, {TITLE_WEIGHT}, 1.0), d.group_id, a.published "
-            "FROM search_index JOIN articles a ON a.rowid = search_index.rowid "
-            "LEFT JOIN duplicate_groups d ON d.article_id = a.id "
-            f"WHERE {' AND '.join(where)} ORDER BY bm25(search_index, {TITLE_WEIGHT}, 1.0) LIMIT ?",
-            [*params, limit],
+            f"SELECT a.id, -m.score, d.group_id, a.published FROM ({matches}) m "
+            "JOIN articles a ON a.rowid = m.rowid LEFT JOIN duplicate_groups d ON d.article_id = a.id "
+            "ORDER BY m.score",
+            [query.fts(), *params, limit],
         ).fetchall()
         return [(i, float(r), g, parse_datetime(p)) for i, r, g, p in rows]
 
