@@ -113,3 +113,34 @@ def test_folding_before_or_after_tokenizing_gives_the_same_match_key(text):
 def test_marks_inside_numbers_and_latin_words_do_not_split_them():
     assert tokenize("0\u064e0 e\u0301cole") == ["00", "ecole"]
     assert match_key("İstanbul") == "istanbul"
+
+
+def _display_by_whole_translation(text: str) -> str:
+    """display_form as first written: NFKC and the DISPLAY table applied to the whole text at once."""
+    import unicodedata
+
+    from khabar.text import normalize
+
+    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text.translate(normalize._DISPLAY_TABLE))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize._SPACE_BEFORE_PUNCT.sub("", text)
+    text = normalize._NO_SPACE_AFTER_PUNCT.sub(r"\1 ", text)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return normalize._BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+@settings(max_examples=600)
+@given(st.text(alphabet=st.sampled_from("\xa0\u0301\u0654\u064e\u0640\u200c\u06cc\ufefbبا a\n،")))
+def test_display_form_folds_runs_as_translating_the_whole_text_would(text):
+    # display_form translates only the runs the table changes, and turns no-break spaces into spaces
+    # before asking whether the text is NFKC: the same result as the plain definition, also where a
+    # combining mark follows a no-break space or a tatweel.
+    assert display_form(text) == _display_by_whole_translation(text)
+
+
+def test_display_form_of_real_articles_matches_the_plain_definition(saudinewsnet_sample):
+    texts = [r.get(field) or "" for r in saudinewsnet_sample for field in ("title", "content")]
+    assert any("\xa0" in t for t in texts) and any("\u0640" in t for t in texts)  # the sample has both
+    for text in texts:
+        assert display_form(text) == _display_by_whole_translation(text)

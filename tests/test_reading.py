@@ -51,3 +51,16 @@ def test_tags_from_a_text_read_once_equal_tags_from_the_strings():
     assert document == read_document(title, text)
     assert analyse(title, text, None, 5, document=document) == analyse(title, text, None, 5)
     assert analyse(title, text, None, 5, document=document).tags[0].display == title  # the repeated title leads
+
+
+def test_the_word_cache_stays_bounded_and_gives_the_same_facts(monkeypatch):
+    from khabar.text import reading
+
+    text = "قال وزير الطاقة إن أسعار النفط 2015 ارتفعت في الأسواق العالمية، وقال الخبراء إن الأسعار سترتفع"
+    expected = reading.read_text(text)
+    monkeypatch.setattr(reading, "MAX_CACHED_WORDS", 5)
+    reading._FACTS.clear()
+    again = reading.read_text(text)
+    assert again == expected
+    assert 0 < len(reading._FACTS) <= 5
+    assert reading.word_facts("النفط") == reading._facts_of("النفط")

@@ -111,6 +111,7 @@ def _finder(table: dict[int, str]) -> re.Pattern[str]:
 
 
 _DISPLAY_FINDER = _finder(_DISPLAY_TABLE)
+_DISPLAY_RUN = re.compile(_DISPLAY_FINDER.pattern + "+")
 
 # Arabic punctuation: no space before, one space after when a word follows.
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[،؛؟])")
@@ -122,10 +123,27 @@ _ANY_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _nfkc(text: str) -> str:
-    """NFKC, skipped when the text is already in that form (the common case)."""
+    """NFKC, skipped when the text is already in that form (the common case).
+
+    A no-break space is the one character that most often makes a web text not NFKC (596 of 3,000
+    SaudiNewsNet articles, against 24 for the next one); NFKC makes it a space, so it is replaced first
+    and the text checked again, instead of normalizing the whole text for it.
+    """
+    if "\xa0" in text:
+        text = text.replace("\xa0", " ")
     if unicodedata.is_normalized("NFKC", text):
         return text
     return unicodedata.normalize("NFKC", text)
+
+
+def _fold_display(text: str) -> str:
+    """Apply the DISPLAY rows to the runs of characters they change, not to the whole text.
+
+    ``str.translate`` with a table looks up every character of the text (150 µs for an article); the
+    few characters it changes (a tatweel or two, a direction mark) are found by a regular expression,
+    which is far faster, and only they are translated.
+    """
+    return _DISPLAY_RUN.sub(lambda run: run.group().translate(_DISPLAY_TABLE), text)
 
 
 def display_form(text: str) -> str:
@@ -138,7 +156,7 @@ def display_form(text: str) -> str:
     """
     text = _nfkc(text)
     if _DISPLAY_FINDER.search(text):
-        text = _nfkc(text.translate(_DISPLAY_TABLE))
+        text = _nfkc(_fold_display(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if " ،" in text or " ؛" in text or " ؟" in text or "\t" in text:  # skip the regex in the common case
         text = _SPACE_BEFORE_PUNCT.sub("", text)

