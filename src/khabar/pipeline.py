@@ -21,7 +21,7 @@ from khabar.enrich.tags import document_of
 from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.link import Linker
-from khabar.link.duplicates import fingerprint
+from khabar.link.duplicates import fingerprint_of_words
 from khabar.link.similarity import weigh_terms
 from khabar.model import Article
 from khabar.parallel import chunked, ordered_map
@@ -113,7 +113,7 @@ def _prepare_chunk(
             done.append(Problem(item.where, str(exc), was_read=True))
             continue
         # Each text is read once, when a later step needs it: its clauses feed the tags, its terms
-        # search and linking, its match key near-duplicates.
+        # search and linking, its words' hashes near-duplicates.
         if search or link or settings:
             title, text = read_text(article.title), read_text(article.text)
         if search or link:
@@ -123,7 +123,7 @@ def _prepare_chunk(
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k, document_of(title, text))
         if link:
-            article.fingerprint = fingerprint(article.text, text.key())
+            article.fingerprint = fingerprint_of_words(text.word_hashes())
             article.vector = weigh_terms(title_terms, text_terms, stats)
         done.append(article)
     counts: Counter[str] = Counter()

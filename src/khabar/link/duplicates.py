@@ -71,14 +71,18 @@ def _mix(columns: Sequence[np.ndarray], multipliers: np.ndarray) -> np.ndarray:
 def shingle_hashes(key: str) -> np.ndarray:
     """The distinct 32-bit hashes of a match key's word ``SHINGLE``-grams (uint64 array).
 
-    Each word is hashed once (CRC-32 of its UTF-8 bytes); a shingle's hash is the XOR of its words'
-    hashes, each times its own odd multiplier, top 32 bits kept.
+    Each word is hashed once (:func:`khabar.text.reading.word_hash`, inlined here); a shingle's hash
+    is the XOR of its words' hashes, each times its own odd multiplier, top 32 bits kept.
     """
     words = key.split()
-    count = len(words) - SHINGLE + 1
+    return shingle_hashes_of_words(np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words)))
+
+
+def shingle_hashes_of_words(word_hashes: np.ndarray) -> np.ndarray:
+    """:func:`shingle_hashes` from the hash of each word of the match key, in order (uint64 array)."""
+    count = len(word_hashes) - SHINGLE + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    word_hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     mixed = _mix([word_hashes[offset : offset + count] for offset in range(SHINGLE)], _SHINGLE_MIX)
     return np.unique(mixed >> _HALF)
 
@@ -86,7 +90,17 @@ def shingle_hashes(key: str) -> np.ndarray:
 def fingerprint(text: str, key: str | None = None) -> bytes | None:
     """A MinHash signature of the text (``NUM_PERM`` uint32 values), or None when too short; ``key`` is
     the text's match key when already computed."""
-    hashes = shingle_hashes(match_key(text) if key is None else key)
+    return signature_of(shingle_hashes(match_key(text) if key is None else key))
+
+
+def fingerprint_of_words(word_hashes: np.ndarray) -> bytes | None:
+    """:func:`fingerprint` of a text read once, from its words' hashes
+    (:meth:`khabar.text.reading.ReadText.word_hashes`): the pipeline builds no match key for it."""
+    return signature_of(shingle_hashes_of_words(word_hashes))
+
+
+def signature_of(hashes: np.ndarray) -> bytes | None:
+    """The MinHash signature of a text's shingle hashes (:func:`shingle_hashes`), or None when too few."""
     if len(hashes) < MIN_SHINGLES:
         return None
     permuted = (np.multiply.outer(hashes, _MULTIPLIERS) + _OFFSETS) >> _HALF

@@ -12,9 +12,13 @@ and its phrase stem, where separate caches asked three or four times
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
+
+import numpy as np
 
 from khabar.text.normalize import fold_token, strip_marks
 from khabar.text.stem import stem
@@ -27,23 +31,32 @@ _WORD_OR_BREAK = re.compile(rf"({TOKEN_PATTERN.pattern})|[^\w\s{MARKS}{ARABIC_LE
 
 
 class WordFacts(NamedTuple):
-    """What khabar asks of one word: its match fold, its search term (None for a stopword), and its
-    stem as part of a keyword phrase (None for stopwords, numbers and single letters)."""
+    """What khabar asks of one word: its match fold, its search term (None for a stopword), its
+    stem as part of a keyword phrase (None for stopwords, numbers and single letters), and the hash
+    of its fold that near-duplicate shingles are made of."""
 
     fold: str
     term: str | None
     phrase_stem: str | None
+    fold_hash: int
 
 
 def _facts_of(word: str) -> WordFacts:
     """Compute the :class:`WordFacts` of one token (uncached; see :func:`word_facts`)."""
+    fold = fold_token(word)
     if is_stopword(word):
-        return WordFacts(fold_token(word), None, None)
+        return WordFacts(fold, None, None, word_hash(fold))
     stemmed = stem(word)
     phrase = None if len(word) < 2 or word[0].isdigit() else stemmed
-    return WordFacts(fold_token(word), stemmed, phrase)
+    return WordFacts(fold, stemmed, phrase, word_hash(fold))
 
 
+def word_hash(word: str) -> int:
+    """A 32-bit hash of one word (CRC-32 of its UTF-8 bytes); near-duplicate shingles are made of these."""
+    return zlib.crc32(word.encode())
+
+
+_FOLD_HASH = attrgetter("fold_hash")
 MAX_CACHED_WORDS = 1 << 18  # the vocabulary repeats (Zipf); numbers and typos do not, so the cache is bounded
 
 
@@ -106,6 +119,12 @@ class ReadText:
     def key(self) -> str:
         """The match key (what :func:`khabar.text.normalize.match_key` gives)."""
         return " ".join([f.fold for f in chain.from_iterable(self.facts)])
+
+    def word_hashes(self) -> np.ndarray:
+        """The :func:`word_hash` of each word's fold, in order (uint64): what near-duplicate shingles are
+        made of (:func:`khabar.link.duplicates.fingerprint_of_words`), without building the match key."""
+        facts = list(chain.from_iterable(self.facts))
+        return np.fromiter(map(_FOLD_HASH, facts), dtype=np.uint64, count=len(facts))
 
 
 def read_text(text: str) -> ReadText:
