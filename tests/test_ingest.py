@@ -168,6 +168,21 @@ def test_batches_double_from_the_first_size_up_to_the_largest(tmp_path, store, s
     assert seen == [250, 500, 600]
 
 
+def test_batches_are_small_again_once_every_record_is_with_the_workers(tmp_path, store, saudinewsnet_sample, monkeypatch):
+    """At the end of the input the main process stores what the workers hand back in small batches,
+    while they finish the last chunks, instead of one large batch alone at the end."""
+    import khabar.pipeline
+
+    monkeypatch.setattr(khabar.pipeline, "TAIL_BATCH_SIZE", 250)
+    dump = write_jsonl(tmp_path / "d.jsonl", saudinewsnet_sample[:600])
+    seen: list[int] = []
+    # Three chunks of 250 fit in what two workers are given at once, so the input is handed out
+    # before the first batch: 500 would be asked for after the first 250, and 250 is.
+    ingest_paths(store, [str(dump)], batch_size=250, max_batch_size=500, workers=2, on_batch=lambda r: seen.append(r.read))
+    assert seen == [250, 500, 600]
+    assert store.count() == 600
+
+
 def test_read_dump_yields_records_and_problems_in_order(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"a": 1}\n[\n{"b": 2}\n', encoding="utf-8")

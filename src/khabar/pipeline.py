@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -38,6 +38,10 @@ BATCH_SIZE = 1000  # articles in the first store transaction (at least; a batch 
 # 384–393 → 443–451 records/s; docs/benchmarks.md). The first ones stay small so that the workers
 # soon tag with statistics from the store.
 MAX_BATCH_SIZE = 5000
+# Once every record has been handed to the workers, batches are cut at this size again: the workers are
+# finishing the last chunks, and a main process that stored the whole remainder at the end did it alone,
+# with the other core idle (about 4 s at the end of the 31k dump; docs/benchmarks.md).
+TAIL_BATCH_SIZE = 1000
 CHUNK_SIZE = 250  # records per unit of normalization work
 MAX_PROBLEMS_KEPT = 200
 
@@ -159,7 +163,8 @@ def ingest_records(
     statistics, ``link=False`` skips linking (near-duplicates, related-article
     vectors, stories), ``search=False`` skips the search index (the benchmark
     uses these to measure each stage; every command keeps them all on).
-    Batches start at ``batch_size`` articles and double up to ``max_batch_size``.
+    Batches start at ``batch_size`` articles and double up to ``max_batch_size``; once every record is
+    with the workers, they are cut at ``TAIL_BATCH_SIZE`` again (see there).
     """
     report = IngestReport()
     batch_size = min(batch_size, max_batch_size)
@@ -195,9 +200,16 @@ def ingest_records(
 
     settings = EnrichSettings(store.url) if enrich else None
     work = partial(_prepare_chunk, settings=settings, link=link, search=search)
+    all_handed_out = False
+
+    def chunks() -> Iterator[list[Record | Problem]]:
+        nonlocal all_handed_out
+        yield from chunked(items, CHUNK_SIZE)
+        all_handed_out = True
+
     # While a batch is stored, the workers prepare the next one: enough chunks in flight to fill it.
     ahead = 4 * workers + max_batch_size // CHUNK_SIZE
-    for prepared in ordered_map(work, chunked(items, CHUNK_SIZE), workers, ahead):
+    for prepared in ordered_map(work, chunks(), workers, ahead):
         term_counts.update(prepared.term_counts)
         new_documents += prepared.new_documents
         for item in prepared.items:
@@ -210,7 +222,7 @@ def ingest_records(
         # A chunk's statistics come as one count, so a batch ends only where a chunk does: the counts it
         # commits are those of its own articles (cut inside a chunk, a kill between the two batches left
         # counts without their articles, and the rerun counted them again).
-        if len(batch) >= batch_size:
+        if len(batch) >= (min(batch_size, TAIL_BATCH_SIZE) if all_handed_out else batch_size):
             flush()
     if batch or new_documents:
         flush()
