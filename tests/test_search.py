@@ -54,6 +54,16 @@ def test_quoted_phrase_matches_exactly(filled):
     assert not search(filled, '"الدولي التحالف"').hits  # the words, but not as that phrase
 
 
+def test_a_phrase_query_reads_each_article_once(filled, monkeypatch):
+    # The articles read to check a phrase are the ones the page shows: they are not read again.
+    asked: list[str] = []
+    read = filled.articles_by_ids
+    monkeypatch.setattr(filled, "articles_by_ids", lambda ids: (asked.extend(ids), read(ids))[1])
+    hits = search(filled, '"التحالف الدولي"').hits
+    assert [h.article.outlet for h in hits] == ["b"] and hits[0].article.text
+    assert asked and len(asked) == len(set(asked))
+
+
 def test_a_phrase_needs_its_very_words_not_only_their_stems(filled):
     # "The international coalition from Iraq": the same stems as the title, but "من" for "في".
     assert not search(filled, '"التحالف الدولي من العراق"').hits

@@ -320,9 +320,10 @@ POOL = 300  # matches ranked before collapsing duplicates and paging
 MAX_PHRASE_CANDIDATES = 8 * POOL  # candidates checked for a quoted phrase at most (see _matches)
 
 
-def _matches(store: "Store", query: Query, filters: SearchFilters) -> list:
+def _matches(store: "Store", query: Query, filters: SearchFilters, read: dict[str, Article]) -> list:
     """The store's best ``POOL`` matches of a query, less those that lack one of its exact phrases (in
-    the title or in the text: the index looks for the stems of a phrase within one field).
+    the title or in the text: the index looks for the stems of a phrase within one field). The
+    articles read to check phrases are added to ``read``, so that the page does not read them again.
 
     The index knows only a phrase's stems: stopwords are not indexed, so for «قيمتها في أسبوع» ("its
     value in a week", أسبوع being a stopword) it can only ask for قيمة. So up to
@@ -336,6 +337,7 @@ def _matches(store: "Store", query: Query, filters: SearchFilters) -> list:
     for start in range(0, len(candidates), POOL):
         chunk = candidates[start : start + POOL]
         articles = store.articles_by_ids([match[0] for match in chunk])
+        read.update(articles)
         kept += [
             match for match in chunk
             if (article := articles.get(match[0]))
@@ -360,10 +362,11 @@ def search(
     query = parse_query(text)
     filters = filters or SearchFilters()
     matches: list = []
+    read: dict[str, Article] = {}  # articles already read (to check phrases)
     if 2 <= len(query.words) <= ALL_WORDS_UP_TO:  # a short query: its words together, when enough have them
-        matches = _matches(store, replace(query, all_words=True), filters)
+        matches = _matches(store, replace(query, all_words=True), filters, read)
     if len(matches) < MIN_ALL_WORDS_MATCHES:
-        matches = _matches(store, query, filters)
+        matches = _matches(store, query, filters, read)
     newest = max((published for _, _, _, published in matches if published), default=None)
     top = max((r for _, r, _, _ in matches), default=1.0) or 1.0
     best: dict[str, list] = {}  # duplicate group → [score, id, published, copies]
@@ -381,7 +384,8 @@ def search(
     if sort == "date":
         ranked.sort(key=lambda item: item[2] or datetime.min.replace(tzinfo=UTC), reverse=True)
     page = ranked[offset : offset + limit]
-    articles = store.articles_by_ids([article_id for _, article_id, _, _ in page])
+    articles = {i: read[i] for _, i, _, _ in page if i in read}
+    articles.update(store.articles_by_ids([i for _, i, _, _ in page if i not in read]))
     hits = [
         Hit(articles[i], round(s, 4), snippet(articles[i].title + " — " + articles[i].text, query), copies)
         for s, i, _, copies in page
