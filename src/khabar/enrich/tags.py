@@ -300,22 +300,20 @@ def score_candidates(
     return scored
 
 
-def _contains(longer: str, shorter: str) -> bool:
-    """Whether the word sequence ``shorter`` occurs inside ``longer`` (keys are space-separated)."""
-    return f" {shorter} " in f" {longer} "
-
-
 def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> list[Tag]:
     """The best ``k`` tags: distinct keys, and no sub-phrase of a chosen tag unless it stands on its own."""
     chosen: list[tuple[float, Candidate]] = []
+    spaced: list[str] = []  # each chosen key between spaces: a key inside another is then a substring
     for score, candidate in scored:
         if len(chosen) >= k:
             break
-        overlapping = [c for _, c in chosen if _contains(c.key, candidate.key) or _contains(candidate.key, c.key)]
+        key = f" {candidate.key} "
+        overlapping = [c for (_, c), other in zip(chosen, spaced) if key in other or other in key]
         stands_alone = candidate.count - candidate.inside_longer >= MIN_PHRASE_COUNT
         if overlapping and not (stands_alone and all(c.count - c.inside_longer >= MIN_PHRASE_COUNT for c in overlapping)):
             continue
         chosen.append((score, candidate))
+        spaced.append(key)
     forms = surface_forms(doc, [c.key for _, c in chosen])
     return [Tag(display=_display(forms[c.key]), key=c.key, score=round(score, 4)) for score, c in chosen if forms[c.key]]
 
