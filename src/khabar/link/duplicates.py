@@ -87,10 +87,10 @@ def shingle_hashes_of_words(word_hashes: np.ndarray) -> np.ndarray:
     return np.unique(mixed >> _HALF)
 
 
-def fingerprint(text: str, key: str | None = None) -> bytes | None:
-    """A MinHash signature of the text (``NUM_PERM`` uint32 values), or None when too short; ``key`` is
-    the text's match key when already computed."""
-    return signature_of(shingle_hashes(match_key(text) if key is None else key))
+def fingerprint(text: str) -> bytes | None:
+    """A MinHash signature of the text (``NUM_PERM`` uint32 values), or None when too short (the
+    pipeline, which has read the text already, uses :func:`fingerprint_of_words`)."""
+    return signature_of(shingle_hashes(match_key(text)))
 
 
 def fingerprint_of_words(word_hashes: np.ndarray) -> bytes | None:

@@ -1,12 +1,12 @@
 """Reading a text once: its clauses of words, and for each word everything khabar asks of it.
 
-Every stored article is tokenized for its match key (search index, near-
-duplicate shingles), for its stemmed terms (search index, related-article
-vectors) and clause by clause for its keyword tags (phrases never cross
-punctuation). :func:`read_text` does the tokenizing once, and one cached
-lookup per distinct word (:func:`word_facts`) gives its match fold, its term
-and its phrase stem, where separate caches asked three or four times
-(``bench/ingest.py`` measures the pipeline).
+Every stored article is tokenized for its match-level words (near-duplicate
+shingles), for its stemmed terms (search index, related-article vectors) and
+clause by clause for its keyword tags (phrases never cross punctuation).
+:func:`read_text` does the tokenizing once, and one cached lookup per
+distinct word (:func:`word_facts`) gives its match fold and the fold's hash,
+its term and its phrase stem, where separate caches asked three or four
+times (``bench/ingest.py`` measures the pipeline).
 """
 
 from __future__ import annotations
@@ -115,10 +115,6 @@ class ReadText:
     def terms(self) -> list[str]:
         """The stemmed terms, stopwords left out (what :func:`khabar.text.stem.terms` gives)."""
         return [f.term for f in chain.from_iterable(self.facts) if f.term is not None]
-
-    def key(self) -> str:
-        """The match key (what :func:`khabar.text.normalize.match_key` gives)."""
-        return " ".join([f.fold for f in chain.from_iterable(self.facts)])
 
     def word_hashes(self) -> np.ndarray:
         """The :func:`word_hash` of each word's fold, in order (uint64): what near-duplicate shingles are
