@@ -13,7 +13,6 @@ smallest id — the original, in full.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from khabar.text import match_key
+from khabar.text.reading import word_hash
 
 if TYPE_CHECKING:
     from khabar.model import Article
@@ -71,11 +71,11 @@ def _mix(columns: Sequence[np.ndarray], multipliers: np.ndarray) -> np.ndarray:
 def shingle_hashes(key: str) -> np.ndarray:
     """The distinct 32-bit hashes of a match key's word ``SHINGLE``-grams (uint64 array).
 
-    Each word is hashed once (:func:`khabar.text.reading.word_hash`, inlined here); a shingle's hash
-    is the XOR of its words' hashes, each times its own odd multiplier, top 32 bits kept.
+    Each word is hashed once (:func:`khabar.text.reading.word_hash`); a shingle's hash is the XOR of
+    its words' hashes, each times its own odd multiplier, top 32 bits kept.
     """
     words = key.split()
-    return shingle_hashes_of_words(np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words)))
+    return shingle_hashes_of_words(np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words)))
 
 
 def shingle_hashes_of_words(word_hashes: np.ndarray) -> np.ndarray:
