@@ -178,3 +178,26 @@ def test_named_entities_are_favoured():
     favoured = [t.display for t in extract_tags("", text)]
     assert plain.index("خطة اقتصادية") < plain.index("محمد الحسن")
     assert favoured.index("محمد الحسن") < favoured.index("خطة اقتصادية")
+
+
+
+def test_one_spelling_of_each_phrase():
+    # "Tottenham" with and without لـ ("for Tottenham"): the stemmer keeps the two apart, and before this rule
+    # both became tags ("توتنهام | لتوتنهام"), as in 435 of the dump's 30,676 articles ("مصر | لمصر").
+    title = "لاعب جديد لتوتنهام"
+    text = "انضم اللاعب لتوتنهام. وكان انضمامه لتوتنهام مفاجأة. وغادر النادي لتوتنهام. وقال مدرب توتنهام إن توتنهام سيفوز بالدوري."
+    from khabar.enrich.tags import candidates
+
+    found = candidates(title, text)
+    assert phrase_key("لتوتنهام") in found and phrase_key("توتنهام") in found
+    shown = [t.display for t in extract_tags(title, text)]
+    assert shown[0] == "توتنهام"  # the place the better-scored spelling earned, shown without the ل
+    assert "لتوتنهام" not in shown
+
+def test_variant_keys():
+    from khabar.enrich.tags import variant_key
+
+    for phrase, same in {"لخيال الظل": "خيال الظل", "لمصر": "مصر", "لحزب العمال": "حزب العمال"}.items():
+        assert phrase_key(phrase) != phrase_key(same) and variant_key(phrase_key(phrase)) == phrase_key(same), phrase
+    assert variant_key(phrase_key("لبنان الجديد")) != phrase_key("لبنان الجديد")  # only ever compared inside one article
+    assert variant_key("لون") == "لون"  # too short to lose its ل

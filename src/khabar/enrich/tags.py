@@ -15,7 +15,8 @@ keyphrase extractor designed on Arabic text, with changes for news:
    specificity is the inverse document frequency from corpus statistics
    (the store's, or the batch's), phrases count their occurrences on their
    own (not inside a longer candidate), and the title counts extra.
-4. **Selection**: the best k with no two sharing a key and no sub-phrase of a
+4. **Selection**: the best k with no two sharing a key or a spelling (مصر and
+   لمصر, "for Egypt", are one tag, shown without the ل) and no sub-phrase of a
    chosen tag unless it also stands on its own in the text.
 
 Written here rather than taken from a library: the keyphrase libraries on PyPI
@@ -300,18 +301,39 @@ def score_candidates(
     return scored
 
 
+def variant_key(key: str) -> str:
+    """What two spellings of one phrase share: the key without a leading ``ل``.
+
+    The stemmer leaves ``ل`` (li-, "for") on a word, since it also begins many words (لبنان، لجنة), so
+    ``لخيال الظل`` and ``خيال الظل`` have two keys. Inside one article, two candidates with one variant key
+    are one phrase, and only one becomes a tag. Nothing else compares these keys: search and linking
+    keep ``لبنان`` apart from ``بنان``.
+    """
+    return key[1:] if key.startswith("ل") and len(key) > 3 and key[1] != " " else key
+
+
 def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> list[Tag]:
-    """The best ``k`` tags: distinct keys, and no sub-phrase of a chosen tag unless it stands on its own."""
+    """The best ``k`` tags: one spelling of each phrase (:func:`variant_key`: مصر or لمصر), and no
+    sub-phrase of a chosen tag unless it stands on its own."""
     chosen: list[tuple[float, Candidate]] = []
     spaced: list[str] = []  # each chosen key between spaces: a key inside another is then a substring
+    variants: dict[str, int] = {}  # variant key → position in chosen
     for score, candidate in scored:
         if len(chosen) >= k:
             break
+        variant = variant_key(candidate.key)
+        if variant in variants:
+            # The tag keeps its place; its spelling becomes the one without ل (توتنهام, not لتوتنهام).
+            at = variants[variant]
+            if chosen[at][1].key.startswith("ل") and not candidate.key.startswith("ل"):
+                chosen[at], spaced[at] = (chosen[at][0], candidate), f" {candidate.key} "
+            continue
         key = f" {candidate.key} "
         overlapping = [c for (_, c), other in zip(chosen, spaced) if key in other or other in key]
         stands_alone = candidate.count - candidate.inside_longer >= MIN_PHRASE_COUNT
         if overlapping and not (stands_alone and all(c.count - c.inside_longer >= MIN_PHRASE_COUNT for c in overlapping)):
             continue
+        variants[variant] = len(chosen)
         chosen.append((score, candidate))
         spaced.append(key)
     forms = surface_forms(doc, [c.key for _, c in chosen])
