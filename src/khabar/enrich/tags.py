@@ -16,7 +16,7 @@ keyphrase extractor designed on Arabic text, with changes for news:
    (the store's, or the batch's), phrases count their occurrences on their
    own (not inside a longer candidate), and the title counts extra.
 4. **Selection**: the best k with no two sharing a key or a spelling (مصر and
-   لمصر, "for Egypt", are one tag, shown without the ل) and no sub-phrase of a
+   لمصر, "for Egypt", are one tag, preferably shown without the ل) and no sub-phrase of a
    chosen tag unless it also stands on its own in the text.
 
 Written here rather than taken from a library: the keyphrase libraries on PyPI
