@@ -54,6 +54,34 @@ def test_related_prefers_the_same_topic(tmp_path, store):
     assert all(r.article.outlet != "c" or r.score < found.read_also.score for r in found.similar)
 
 
+
+def test_no_headline_twice_and_never_the_articles_own(tmp_path, store):
+    # Five reports on one topic, each text its own (no near-duplicates). Two outlets ran the wire's
+    # headline ("rain expected in the south") over their own texts, and a later report repeats the
+    # article's own headline: a reader would take either for a copy.
+    own = "توقعات بهطول أمطار على جنوب المملكة"
+    texts = [
+        "توقعت الأرصاد هطول أمطار رعدية على مناطق جازان وعسير والباحة مع رياح نشطة وتحذيرات للسكان في الجنوب",
+        "أمطار رعدية متوقعة على جازان وعسير ونجران حسب الأرصاد التي دعت السكان إلى الحذر من السيول في الجنوب",
+        "حذرت الأرصاد من سيول في أودية جازان وعسير بسبب أمطار رعدية غزيرة تستمر أياما في مناطق الجنوب",
+        "الأرصاد تتوقع أمطارا رعدية على عسير والباحة وجازان وتدعو إلى الابتعاد عن مجاري السيول في الجنوب",
+        "رياح وأمطار رعدية على جازان ونجران وعسير تتوقعها الأرصاد مع انخفاض الحرارة في مناطق الجنوب",
+    ]
+    titles = [own, "أمطار رعدية على جازان وعسير", "أمطار رعدية على جازان وعسير", own, "انخفاض الحرارة في الجنوب"]
+    records = [
+        {"url": f"http://e.com/{n}", "outlet": f"o{n}", "title": title, "text": text, "published": f"2015-07-2{n}T10:00:00Z"}
+        for n, (title, text) in enumerate(zip(titles, texts))
+    ]
+    ingest_paths(store, [str(write_jsonl(tmp_path / "w.jsonl", records))])
+    ids = {a.url: a.id for a in store.iter_articles()}
+    assert not store.duplicates_of(ids["http://e.com/0"]), "the texts are not copies of each other"
+    found = related(store, ids["http://e.com/0"])
+    listed = [r.article for r in found.similar] + ([found.read_also.article] if found.read_also else [])
+    headlines = [a.title for a in listed]
+    assert own not in headlines
+    assert headlines.count("أمطار رعدية على جازان وعسير") == 1
+    assert "انخفاض الحرارة في الجنوب" in headlines
+
 def test_cli_related_and_pairs(tmp_path, saudinewsnet_sample, db_url):
     db = db_url
     runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:150])), "--db", db])

@@ -10,7 +10,11 @@ For an article:
 2. **Relevance** is :func:`khabar.link.similarity.similarity` (stems and shared
    tags) times a time factor that halves every ``HALF_LIFE_DAYS`` apart.
 3. **Never itself or its copy**: the article's own duplicate group is left
-   out, and each other duplicate group is shown once (its best member).
+   out, and each other duplicate group is shown once (its best member). Nor
+   what a reader would take for a copy: an article with the same headline
+   (on the match level) as this one, or as one already listed (a wire
+   headline over another outlet's own text, a daily report under a fixed
+   headline).
 4. **Diverse**: maximal marginal relevance picks each next article for its
    relevance minus its likeness to those already picked, so ten copies of one
    angle do not fill the list.
@@ -40,11 +44,12 @@ from khabar.link.similarity import (
 )
 from khabar.model import Article
 from khabar.store import KeptRelated, Store
+from khabar.text import match_key
 
 CANDIDATES = 60
 QUERY_TERMS = 15  # the article's heaviest terms that look up candidates (all 40 score them)
 DIVERSITY = 0.3  # weight of likeness to already chosen articles in maximal marginal relevance
-LISTS_VERSION = 1  # raise when the computation changes, so that lists kept by an older one are computed again
+LISTS_VERSION = 2  # raise when the computation changes, so that lists kept by an older one are computed again
 KEPT_K = 10  # similar articles computed and kept at least (a page shows 10; a prefix serves fewer)
 LISTED_TEXT_CHARS = 300  # enough for a headline when an article has no title
 
@@ -128,12 +133,27 @@ def compute_related(store: Store, article: Article, k: int = 10) -> RelatedArtic
         group = groups.get(candidate_id, candidate_id)
         if group not in scored or relevance > scored[group][0]:
             scored[group] = (relevance, candidate)
-    ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].id))
+    ranked = once_per_headline(sorted(scored.values(), key=lambda item: (-item[0], item[1].id)), article.title)
 
     read_also = next((Related(a, round(s, 4)) for s, a in ranked if a.outlet != article.outlet), None)
     pool = [(s, a) for s, a in ranked if read_also is None or a.id != read_also.article.id]
     chosen = diverse(pool, [vectors[a.id] for _, a in pool], k)
     return RelatedArticles(read_also, [Related(a, round(s, 4)) for s, a in chosen])
+
+
+def once_per_headline(ranked: list[tuple[float, Article]], own_title: str) -> list[tuple[float, Article]]:
+    """``ranked`` without the articles whose headline (its match key) is the article's own or that of one
+    ranked before them; articles without a headline are all kept."""
+    seen = {match_key(own_title)} - {""}
+    kept = []
+    for score, candidate in ranked:
+        headline = match_key(candidate.title)
+        if headline in seen:
+            continue
+        if headline:
+            seen.add(headline)
+        kept.append((score, candidate))
+    return kept
 
 
 def diverse(pool: list[tuple[float, Article]], vectors: list[dict[str, float]], k: int) -> list[tuple[float, Article]]:
