@@ -344,21 +344,35 @@ def test_long_queries_select_documents_sharing_two_stems_on_postgresql():
 
 
 def test_common_stems_rank_but_do_not_select_candidates_on_postgresql():
-    from khabar.search import COMMON_MIN_DOCUMENTS, COMMON_SHARE, candidate_groups
+    from khabar.search import COMMON_MIN_DOCUMENTS, COMMON_SHARE, POOL, candidate_groups
 
     documents = 100_000
-    common, rare = int(COMMON_SHARE * documents) + 1, 5
+    common, rare = int(COMMON_SHARE * documents) + 1, POOL // 2  # two rare stems can fill the pool
     assert common > COMMON_MIN_DOCUMENTS
     stems = ["c1", "c2", "c3", "r1", "r2", "c4"]
-    frequencies = {"c1": common, "c2": common, "c3": common, "c4": common, "r1": rare, "r2": rare}
+    frequencies = {"c1": common, "c2": common + 1, "c3": common, "c4": common, "r1": rare, "r2": rare}
     assert candidate_groups(stems, frequencies, documents) == [("r1",), ("r2",)]
-    assert candidate_groups(["c1", "c2"], frequencies, documents) == [("c1",), ("c2",)]  # nothing rarer: keep all
     unknown = ["r1", "r2", "new1", "c1"]  # a stem no document has selects nothing
     assert candidate_groups(unknown, frequencies, documents) == [("r1",), ("r2",)]
     frequencies |= {"r3": rare, "r4": rare}
     assert len(candidate_groups(["r1", "r2", "r3", "r4", "c1"], frequencies, documents)) == 6  # pairs of the rare
     few = {"c1": 90, "c2": 90, "r1": 1}  # in a small corpus no stem is common
     assert candidate_groups(["c1", "c2", "r1"], few, 1000) == [("c1",), ("c2",), ("r1",)]
+    assert candidate_groups(["new1", "new2"], few, 1000) == [("new1",), ("new2",)]  # nothing known: keep all
+
+
+def test_rare_stems_that_cannot_fill_the_pool_are_joined_by_the_rarest_common_ones():
+    from khabar.search import COMMON_SHARE, POOL, candidate_groups
+
+    documents = 100_000
+    common = int(COMMON_SHARE * documents) + 1
+    # One rare stem in a handful of documents (a verb, تنهي): alone it would select too few.
+    frequencies = {"verb": 5, "plant": common, "water": common + 500, "saudi": common + 9000}
+    assert common >= POOL
+    assert candidate_groups(["verb", "plant", "water", "saudi"], frequencies, documents) == [("verb",), ("plant",)]
+    assert candidate_groups(["water", "saudi"], frequencies, documents) == [("water",)]  # nothing rare: the rarest
+    # A quoted phrase selects as well, so there the rare stems are left alone.
+    assert candidate_groups(["verb", "plant"], frequencies, documents, fill_pool=False) == [("verb",)]
 
 
 def _council_records(shura: int, board: int) -> list[dict]:

@@ -139,7 +139,7 @@ MIN_ALL_WORDS_MATCHES = 10  # ... and fall back to any word when fewer documents
 
 
 def candidate_groups(
-    stems: list[str], frequencies: Mapping[str, int] | None = None, documents: int = 0
+    stems: list[str], frequencies: Mapping[str, int] | None = None, documents: int = 0, fill_pool: bool = True
 ) -> list[tuple[str, ...]]:
     """The stem groups a matching document must contain one of: each stem alone, or for a query of
     ``TWO_OF_FROM`` stems or more, each pair of stems. Ranking still uses every stem of the query.
@@ -155,14 +155,24 @@ def candidate_groups(
     ``documents``), common stems (in more than ``COMMON_SHARE`` of documents
     and more than ``COMMON_MIN_DOCUMENTS``) select nothing, as in Lucene's
     CommonTermsQuery: the query's rarer stems choose the candidates and every
-    stem ranks them. Stems no document has select nothing either. A query
-    without a rarer stem keeps them all.
+    stem ranks them. But the rarer stems must be able to fill the ``POOL`` of
+    matches that is ranked: while their documents are fewer, the next rarest
+    stem selects too (unless ``fill_pool`` is false: a quoted phrase selects
+    as well). Without that, a headline whose one rare stem was a verb, تنهي,
+    selected the one document that had it and none of the articles on its
+    story. Stems no document has select nothing either. A query whose stems
+    no document has keeps them all.
     """
     unique = list(dict.fromkeys(stems))
     if frequencies is not None and documents:
         cutoff = max(COMMON_SHARE * documents, COMMON_MIN_DOCUMENTS)
-        rare = [s for s in unique if 0 < frequencies.get(s, 0) <= cutoff]
-        unique = rare or unique
+        present = sorted((s for s in unique if frequencies.get(s, 0) > 0), key=lambda s: (frequencies[s], s))
+        selecting = [s for s in present if frequencies[s] <= cutoff]
+        for stem_ in present[len(selecting) :]:  # the common ones, rarest first
+            if not fill_pool or sum(frequencies[s] for s in selecting) >= POOL:
+                break
+            selecting.append(stem_)
+        unique = [s for s in unique if s in selecting] or unique  # in the query's order
     if len(unique) < TWO_OF_FROM:
         return [(s,) for s in unique]
     return list(combinations(unique, 2))

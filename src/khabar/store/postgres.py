@@ -84,7 +84,8 @@ def match_query(query: Query, frequencies: Mapping[str, int] | None = None, docu
     document frequencies, the rarer stems')."""
     if query.all_words and query.words:
         return every_word(query.words)
-    groups = candidate_groups(query.stems, frequencies, documents)
+    # With a phrase, the phrase selects too: more stems would only widen what it must recheck.
+    groups = candidate_groups(query.stems, frequencies, documents, fill_pool=not query.phrase_words)
     return " | ".join("(" + " & ".join(_lexeme(s) for s in group) + ")" for group in groups)
 
 
