@@ -168,10 +168,12 @@ def candidate_groups(
         cutoff = max(COMMON_SHARE * documents, COMMON_MIN_DOCUMENTS)
         present = sorted((s for s in unique if frequencies.get(s, 0) > 0), key=lambda s: (frequencies[s], s))
         selecting = [s for s in present if frequencies[s] <= cutoff]
+        selected = sum(frequencies[s] for s in selecting)  # at most this many documents
         for stem_ in present[len(selecting) :]:  # the common ones, rarest first
-            if not fill_pool or sum(frequencies[s] for s in selecting) >= POOL:
+            if not fill_pool or selected >= POOL:
                 break
             selecting.append(stem_)
+            selected += frequencies[stem_]
         unique = [s for s in unique if s in selecting] or unique  # in the query's order
     if len(unique) < TWO_OF_FROM:
         return [(s,) for s in unique]
