@@ -180,7 +180,6 @@ def test_named_entities_are_favoured():
     assert favoured.index("محمد الحسن") < favoured.index("خطة اقتصادية")
 
 
-
 def test_one_spelling_of_each_phrase():
     # "Tottenham" with and without لـ ("for Tottenham"): the stemmer keeps the two apart, and before this rule
     # both became tags ("توتنهام | لتوتنهام"), as in 435 of the dump's 30,676 articles ("مصر | لمصر").
@@ -193,6 +192,7 @@ def test_one_spelling_of_each_phrase():
     shown = [t.display for t in extract_tags(title, text)]
     assert shown[0] == "توتنهام"  # the place the better-scored spelling earned, shown without the ل
     assert "لتوتنهام" not in shown
+
 
 def test_variant_keys():
     from khabar.enrich.tags import variant_key
