@@ -30,6 +30,22 @@ def test_new_store_is_migrated_to_the_latest_version(store):
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_new_sqlite_file_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path):
+    from khabar.store.sqlite import PAGE_SIZE
+
+    with open_store(str(tmp_path / "new.db")) as s:
+        assert s.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE != 4096
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old)  # a file made with SQLite's default 4 KB pages, as stores were before
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with open_store(str(old)) as s:
+        assert s.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        s.upsert_articles([_article(1)])
+        assert s.count() == 1
+
+
 def test_reopening_applies_nothing_twice(db_url):
     with open_store(db_url) as s:
         s.upsert_articles([_article(1)])

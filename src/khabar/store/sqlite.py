@@ -21,6 +21,12 @@ MMAP_BYTES = 1 << 30  # address space only; the OS pages in what is read
 # the term, band and statistics indexes; with 2 MB they spill and are read back before the commit.
 # Reads go through the memory map, so only writers fill it (bench/ingest.py: 390 → 443 records/s).
 CACHE_KIB = 64 * 1024
+# New files get 16 KB pages instead of SQLite's 4 KB. Each batch's postings, LSH bands and tags land all
+# over their B-trees, so a commit writes most of their pages; with larger pages there are fewer of them
+# to split, rewrite and checksum (the main process's CPU over the dump 29.6 → 27.1 s, lookups level;
+# docs/benchmarks.md). A file that exists keeps its page size: SQLite changes it only on a VACUUM
+# outside WAL mode, which `khabar` never runs on its own.
+PAGE_SIZE = 16 * 1024
 
 
 def _statements(script: str) -> list[str]:
@@ -50,6 +56,7 @@ class SQLiteStore(SQLStore):
             raise StoreError(f"cannot create the store {self.path}: folder {self.path.parent} does not exist")
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # before WAL mode: it takes only on a new file
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
