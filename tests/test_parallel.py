@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import operator
 import os
 import signal
 import subprocess
 import sys
 import time
 
-from khabar.parallel import WORKER_NICENESS, chunked, ordered_map
+import pytest
+
+from khabar.parallel import GC_THRESHOLD, WORKER_NICENESS, chunked, ordered_map, seldom_collections
 
 
 def test_ordered_map_keeps_input_order_across_workers():
@@ -19,6 +23,22 @@ def test_workers_yield_the_cpu_to_their_owner():
     # the owner stores what the workers prepare: when they compete for the cores, it goes first
     niceness = set(ordered_map(os.nice, [0] * 8, workers=2))
     assert niceness == {min(os.nice(0) + WORKER_NICENESS, 19)}  # 19 is the lowest priority there is
+
+
+def test_workers_collect_garbage_seldom_and_never_walk_what_they_started_with():
+    # operator.call(f) is f(): the workers report their own collector's settings
+    thresholds = set(ordered_map(operator.call, [gc.get_threshold] * 8, workers=2))
+    assert {t[0] for t in thresholds} == {GC_THRESHOLD} != {gc.get_threshold()[0]}
+    assert min(ordered_map(operator.call, [gc.get_freeze_count] * 8, workers=2)) > 1000  # the modules loaded
+
+
+def test_seldom_collections_gives_the_old_setting_back_even_on_error():
+    before = gc.get_threshold()
+    with pytest.raises(KeyError):
+        with seldom_collections():
+            assert gc.get_threshold() == (GC_THRESHOLD, *before[1:])
+            raise KeyError("boom")
+    assert gc.get_threshold() == before
 
 
 CHILD = r"""

@@ -24,7 +24,7 @@ from khabar.link import Linker
 from khabar.link.duplicates import fingerprint_of_words
 from khabar.link.similarity import weigh_terms
 from khabar.model import Article
-from khabar.parallel import chunked, ordered_map
+from khabar.parallel import chunked, ordered_map, seldom_collections
 from khabar.search import index_fields
 from khabar.store import Store
 from khabar.text.reading import read_text
@@ -209,25 +209,26 @@ def ingest_records(
 
     # While a batch is stored, the workers prepare the next one: enough chunks in flight to fill it.
     ahead = 4 * workers + max_batch_size // CHUNK_SIZE
-    for prepared in ordered_map(work, chunks(), workers, ahead):
-        term_counts.update(prepared.term_counts)
-        new_documents += prepared.new_documents
-        for item in prepared.items:
-            if isinstance(item, Problem):
-                report.read += item.was_read
-                report.skip(item)
-                continue
-            report.read += 1
-            batch.append(item)
-        # A chunk's statistics come as one count, so a batch ends only where a chunk does: the counts it
-        # commits are those of its own articles (cut inside a chunk, a kill between the two batches left
-        # counts without their articles, and the rerun counted them again).
-        if len(batch) >= (min(batch_size, TAIL_BATCH_SIZE) if all_handed_out else batch_size):
+    with seldom_collections():  # fewer cycle collections while the batches pass (see GC_THRESHOLD)
+        for prepared in ordered_map(work, chunks(), workers, ahead):
+            term_counts.update(prepared.term_counts)
+            new_documents += prepared.new_documents
+            for item in prepared.items:
+                if isinstance(item, Problem):
+                    report.read += item.was_read
+                    report.skip(item)
+                    continue
+                report.read += 1
+                batch.append(item)
+            # A chunk's statistics come as one count, so a batch ends only where a chunk does: the counts it
+            # commits are those of its own articles (cut inside a chunk, a kill between the two batches left
+            # counts without their articles, and the rerun counted them again).
+            if len(batch) >= (min(batch_size, TAIL_BATCH_SIZE) if all_handed_out else batch_size):
+                flush()
+        if batch or new_documents:
             flush()
-    if batch or new_documents:
-        flush()
-    elif on_batch:
-        on_batch(report)
+        elif on_batch:
+            on_batch(report)
     return report
 
 
