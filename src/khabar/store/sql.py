@@ -171,7 +171,10 @@ class SQLStore(Store):
         self._xmany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             f"ON CONFLICT ({', '.join(keys)}) {on_conflict}",
-            sorted(rows),  # in key order: B-tree pages are touched once, and concurrent writers lock alike
+            # In key order: B-tree pages are touched once, and concurrent writers lock alike. Keys do not
+            # repeat, so one key column orders the rows alone, and sorting on it is faster than comparing
+            # whole rows (the dump's 354,288 term statistics, shuffled: 0.45 → 0.28 s).
+            sorted(rows, key=itemgetter(columns.index(keys[0]))) if len(keys) == 1 else sorted(rows),
         )
 
     def _lock_articles(self, ids: Sequence[str]) -> None:
