@@ -201,3 +201,41 @@ def test_variant_keys():
         assert phrase_key(phrase) != phrase_key(same) and variant_key(phrase_key(phrase)) == phrase_key(same), phrase
     assert variant_key(phrase_key("لبنان الجديد")) != phrase_key("لبنان الجديد")  # only ever compared inside one article
     assert variant_key("لون") == "لون"  # too short to lose its ل
+
+
+def _every_ngram(doc):
+    """All n-grams of a document, counted the simple way (the reference for count_phrases)."""
+    from khabar.enrich.tags import MAX_WORDS
+
+    counts, title = {}, set()
+    for index, (_, stems, breaks) in enumerate(doc.clauses):
+        for start in range(len(stems)):
+            for end in range(start, min(start + MAX_WORDS, len(stems))):
+                run = stems[start : end + 1]
+                if None in run or any(b in breaks for b in range(start + 1, end + 1)):
+                    break
+                key = " ".join(run)
+                counts[key] = counts.get(key, 0) + 1
+                if index < doc.title_clauses:
+                    title.add(key)
+    return counts, title
+
+
+def test_phrase_counts_keep_every_phrase_that_can_matter(seed_page, saudinewsnet_sample):
+    from khabar.enrich.tags import MIN_PHRASE_COUNT, count_phrases, read_document
+
+    texts = [(seed_article(seed_page).split("\n", 1)[0], seed_article(seed_page))]
+    texts += [(r["title"], r["content"]) for r in saudinewsnet_sample[:40]]
+    kept = {phrase_key(t) for t in seed_publisher_tags(seed_page)} - {None}
+    skipped = 0
+    for title, text in texts:
+        doc = read_document(title, text)
+        every, in_title = _every_ngram(doc)
+        counted = count_phrases(doc, kept)
+        # Every word, and every phrase seen twice, in the title or among the kept ones: with its full count.
+        wanted = {k: n for k, n in every.items() if " " not in k or n >= MIN_PHRASE_COUNT or k in in_title or k in kept}
+        assert {k: counted.counts[k] for k in wanted} == wanted
+        assert counted.title_keys == in_title
+        assert count_phrases(doc).statistics_keys() == counted.statistics_keys()
+        skipped += len(every) - len(counted.counts)
+    assert skipped > 0  # phrases seen once outside the title were left out

@@ -128,7 +128,7 @@ def document_of(title: ReadText, text: ReadText) -> Document:
 
 def candidates(title: str, text: str, keep: frozenset[str] | set[str] = frozenset()) -> dict[str, Candidate]:
     """The candidate phrases of an article worth scoring, keyed by stem key (see :func:`count_phrases`)."""
-    return _candidates(count_phrases(read_document(title, text)), keep)
+    return _candidates(count_phrases(read_document(title, text), keep), keep)
 
 
 @dataclass
@@ -148,29 +148,29 @@ class PhraseCounts:
         )
 
 
-def count_phrases(doc: Document) -> PhraseCounts:
-    """Count every n-gram (up to ``MAX_WORDS`` words) of a read document."""
+def count_phrases(doc: Document, keep: Iterable[str] = ()) -> PhraseCounts:
+    """Count the n-grams (up to ``MAX_WORDS`` words) of a read document that could matter.
+
+    Those are every word, and each phrase whose words all lead to it through phrases that could
+    matter: seen ``MIN_PHRASE_COUNT`` times or more, in the title, or inside a phrase of ``keep`` (the
+    publisher's tags). A phrase seen twice has its first words seen twice too, so counting grows one
+    word at a time from the n-grams that passed, longest last. Most n-grams of an article occur once,
+    outside the title; counting every one of them took most of the tagger's time, for counts that no
+    later step reads (candidates, statistics keys and names all ask for one of these conditions).
+    """
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     title_keys: set[str] = set()
     entity_keys: set[str] = set()
+    inside_kept = _sub_phrases(keep)
+    # Every word first; each occurrence as (clause, start, key, position of its first word in the document).
+    grown: list[tuple[int, int, str, int]] = []
     position = 0
-    for index, (_, stems, breaks) in enumerate(doc.clauses):
-        length = len(stems)
+    for index, (_, stems, _) in enumerate(doc.clauses):
         in_title = index < doc.title_clauses
-        for start in range(length):
-            key = stems[start]
-            if key is None:
-                continue
-            stop = start + MAX_WORDS if start + MAX_WORDS < length else length
-            after_title = start > 0 and stems[start - 1] in _TITLE_STEMS
-            headed = key in _HEAD_STEMS
-            for end in range(start, stop):
-                if end > start:
-                    nxt = stems[end]
-                    if nxt is None or end in breaks:
-                        break
-                    key = key + " " + nxt
+        previous = None
+        for start, key in enumerate(stems):
+            if key is not None:
                 seen = counts.get(key)
                 if seen is None:
                     counts[key] = 1
@@ -179,10 +179,47 @@ def count_phrases(doc: Document) -> PhraseCounts:
                     counts[key] = seen + 1
                 if in_title:
                     title_keys.add(key)
-                if after_title or (headed and end > start):
+                if previous in _TITLE_STEMS:
                     entity_keys.add(key)
-        position += length
+                grown.append((index, start, key, position + start))
+            previous = key
+        position += len(stems)
+    # Then phrases one word longer than those that passed.
+    for size in range(2, MAX_WORDS + 1):
+        passed = [g for g in grown if counts[g[2]] >= MIN_PHRASE_COUNT or g[2] in title_keys or g[2] in inside_kept]
+        grown = []
+        for index, start, key, at in passed:
+            _, stems, breaks = doc.clauses[index]
+            end = start + size - 1
+            if end >= len(stems):
+                continue
+            nxt = stems[end]
+            if nxt is None or end in breaks:
+                continue
+            key = key + " " + nxt
+            seen = counts.get(key)
+            if seen is None:
+                counts[key] = 1
+                first[key] = at
+            else:
+                counts[key] = seen + 1
+            if index < doc.title_clauses:
+                title_keys.add(key)
+            if (start > 0 and stems[start - 1] in _TITLE_STEMS) or stems[start] in _HEAD_STEMS:
+                entity_keys.add(key)
+            grown.append((index, start, key, at))
     return PhraseCounts(counts, first, title_keys, entity_keys)
+
+
+def _sub_phrases(keys: Iterable[str]) -> set[str]:
+    """Every run of consecutive words of each key (``a b c``: a, b, c, a b, b c, a b c)."""
+    runs: set[str] = set()
+    for key in keys:
+        words = key.split(" ")
+        for start in range(len(words)):
+            for end in range(start + 1, len(words) + 1):
+                runs.add(" ".join(words[start:end]))
+    return runs
 
 
 def _candidates(
@@ -394,10 +431,10 @@ def analyse(
     the caller has it (see :func:`document_of`).
     """
     doc = read_document(title, text) if document is None else document
-    phrases = count_phrases(doc)
+    boost = {key for key in map(phrase_key, publisher_tags) if key} if k else set()
+    phrases = count_phrases(doc, boost)
     if not k:
         return Analysis([], phrases.statistics_keys())
-    boost = {key for key in map(phrase_key, publisher_tags) if key}
     found = _candidates(phrases, boost)
     tags = select(score_candidates(found, stats, weights, boost), k, doc)
     if len(tags) < k:  # a short article: let single words seen once compete too
