@@ -151,12 +151,12 @@ class PhraseCounts:
 def count_phrases(doc: Document, keep: Iterable[str] = ()) -> PhraseCounts:
     """Count the n-grams (up to ``MAX_WORDS`` words) of a read document that could matter.
 
-    Those are every word, and each phrase whose words all lead to it through phrases that could
-    matter: seen ``MIN_PHRASE_COUNT`` times or more, in the title, or inside a phrase of ``keep`` (the
-    publisher's tags). A phrase seen twice has its first words seen twice too, so counting grows one
-    word at a time from the n-grams that passed, longest last. Most n-grams of an article occur once,
-    outside the title; counting every one of them took most of the tagger's time, for counts that no
-    later step reads (candidates, statistics keys and names all ask for one of these conditions).
+    Those are every word, and each phrase whose shorter beginnings all pass: seen ``MIN_PHRASE_COUNT``
+    times or more, in the title, or inside a phrase of ``keep`` (the publisher's tags). A phrase that
+    passes has beginnings that pass too (seen twice, its first words are seen twice), so counting grows
+    one word at a time from the n-grams that passed. Most n-grams of an article occur once, outside
+    the title; counting every one of them took most of the tagger's time, for counts that no later
+    step reads (candidates, statistics keys and names all ask for one of these conditions).
     """
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
