@@ -204,10 +204,13 @@ def test_variant_keys():
 
 
 def _every_ngram(doc):
-    """All n-grams of a document, counted the simple way (the reference for count_phrases)."""
-    from khabar.enrich.tags import MAX_WORDS
+    """All n-grams of a document, counted the simple way (the reference for count_phrases): their counts,
+    first positions, those in the title, and those that look like names (after a person's title, or a
+    phrase headed by an organisation or place noun)."""
+    from khabar.enrich.tags import _HEAD_STEMS, _TITLE_STEMS, MAX_WORDS
 
-    counts, title = {}, set()
+    counts, first, title, names = {}, {}, set(), set()
+    offset = 0
     for index, (_, stems, breaks) in enumerate(doc.clauses):
         for start in range(len(stems)):
             for end in range(start, min(start + MAX_WORDS, len(stems))):
@@ -216,9 +219,13 @@ def _every_ngram(doc):
                     break
                 key = " ".join(run)
                 counts[key] = counts.get(key, 0) + 1
+                first.setdefault(key, offset + start)
                 if index < doc.title_clauses:
                     title.add(key)
-    return counts, title
+                if (start and stems[start - 1] in _TITLE_STEMS) or (end > start and run[0] in _HEAD_STEMS):
+                    names.add(key)
+        offset += len(stems)
+    return counts, first, title, names
 
 
 def test_phrase_counts_keep_every_phrase_that_can_matter(seed_page, saudinewsnet_sample):
@@ -227,15 +234,19 @@ def test_phrase_counts_keep_every_phrase_that_can_matter(seed_page, saudinewsnet
     texts = [(seed_article(seed_page).split("\n", 1)[0], seed_article(seed_page))]
     texts += [(r["title"], r["content"]) for r in saudinewsnet_sample[:40]]
     kept = {phrase_key(t) for t in seed_publisher_tags(seed_page)} - {None}
-    skipped = 0
+    skipped = named = 0
     for title, text in texts:
         doc = read_document(title, text)
-        every, in_title = _every_ngram(doc)
+        every, first, in_title, names = _every_ngram(doc)
         counted = count_phrases(doc, kept)
         # Every word, and every phrase seen twice, in the title or among the kept ones: with its full count.
         wanted = {k: n for k, n in every.items() if " " not in k or n >= MIN_PHRASE_COUNT or k in in_title or k in kept}
         assert {k: counted.counts[k] for k in wanted} == wanted
+        assert {k: counted.first[k] for k in wanted} == {k: first[k] for k in wanted}
         assert counted.title_keys == in_title
+        assert counted.entity_keys == names & set(counted.counts)
+        named += len(counted.entity_keys)
         assert count_phrases(doc).statistics_keys() == counted.statistics_keys()
         skipped += len(every) - len(counted.counts)
     assert skipped > 0  # phrases seen once outside the title were left out
+    assert named > 0  # and the rule for names was exercised
