@@ -21,25 +21,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from khabar.enrich import enrich_article
-from khabar.enrich.tags import analyse, count_phrases, document_of
+from khabar.enrich.tags import batch_stats, count_phrases, document_of
 from khabar.ingest.dumps import read_dump, record_to_article
 from khabar.link.duplicates import fingerprint_of_words
 from khabar.link.similarity import weigh_terms
 from khabar.search import index_fields
-from khabar.stats import CounterStats
 from khabar.text.reading import read_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DUMP = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
-
-
-def corpus_stats(records: list) -> CounterStats:  # noqa: ANN001 - dump records
-    """The tagger's corpus statistics over ``records``, as an ingest would have stored them."""
-    stats = CounterStats()
-    for record in records:
-        article = record_to_article(record.data)
-        stats.add(analyse(article.title, article.text, None, 0).keys)
-    return stats
 
 
 def main() -> None:
@@ -53,7 +43,8 @@ def main() -> None:
     usable = (r for r in read_dump(args.dump) if hasattr(r, "data") and (r.data.get("content") or "").strip())
     before = list(itertools.islice(usable, args.skip))
     records = list(itertools.islice(usable, args.articles))
-    stats = corpus_stats(before)
+    # The tagger's statistics over the records before, as an ingest would have stored them.
+    stats = batch_stats((a.title, a.text) for a in map(record_to_article, (r.data for r in before)))
     print(f"statistics from {len(before):,} articles ({len(stats.counts):,} keys); timing {len(records):,}")
 
     best: dict[str, float] = {}
