@@ -17,13 +17,12 @@ pipeline into a fresh store; a pair is predicted a duplicate when both land in
 one duplicate group. Side by side: the baseline a user would write first, an
 exact hash of the normalized body.
 
-    python bench/duplicates_quality.py [--edits N]
+    python bench/duplicates_quality.py [--dump PATH] [--edits N]
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import random
 import sys
@@ -33,9 +32,8 @@ from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 
-import orjson
 
-from khabar.ingest.dumps import Record, record_to_article
+from khabar.ingest.dumps import Record, read_dump, record_to_article
 from khabar.link.duplicates import shingles
 from khabar.pipeline import ingest_records
 from khabar.store import open_store
@@ -68,10 +66,11 @@ def edit(record: dict, kind: str, rng: random.Random) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dump", type=Path, default=DUMP, help="SaudiNewsNet records, or any dump in their layout (default: ../shared/data/saudinewsnet)")
     parser.add_argument("--edits", type=int, default=400)
     args = parser.parse_args()
     rng = random.Random(20151)
-    records = [r for r in map(orjson.loads, gzip.open(DUMP)) if r["content"].strip()]
+    records = [item.data for item in read_dump(args.dump) if isinstance(item, Record) and (item.data.get("content") or "").strip()]
     articles = {r["id"]: record_to_article(r) for r in records}
     by_record = {r["id"]: articles[r["id"]].id for r in records}
 

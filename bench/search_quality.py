@@ -14,13 +14,12 @@ plain SQLite FTS5 over the raw text (unicode61 tokenizer, BM25), each on the
 original headlines and on headlines rewritten with spelling variants (hamza
 forms, ى/ي, ة/ه, Persian letters, diacritics).
 
-    python bench/search_quality.py [--queries N]
+    python bench/search_quality.py [--dump PATH] [--queries N]
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import random
 import re
 import sqlite3
@@ -30,9 +29,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import orjson
 
-from khabar.ingest.dumps import Record, record_to_article
+from khabar.ingest.dumps import Record, read_dump, record_to_article
 from khabar.pipeline import ingest_records
 from khabar.search import POOL, search
 from khabar.store import open_store
@@ -59,6 +57,7 @@ def evaluate(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[float, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dump", type=Path, default=DUMP, help="SaudiNewsNet records, or any dump in their layout (default: ../shared/data/saudinewsnet)")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
                         help="where khabar's index lives; postgres starts a throwaway cluster (tests/support/postgres.py)")
@@ -70,7 +69,7 @@ def main() -> None:
 
         cluster = Cluster().start()
     rng = random.Random(2015)
-    records = [r for r in map(orjson.loads, gzip.open(DUMP)) if r["content"].strip()]
+    records = [item.data for item in read_dump(args.dump) if isinstance(item, Record) and (item.data.get("content") or "").strip()]
     ids = [record_to_article(r).id for r in records]
     groups = defaultdict(list)
     for n, r in enumerate(records):

@@ -9,7 +9,10 @@ the words of the raw texts, fitted on the 202 texts, cosine.
 
 These pairs are for development only; nothing was fitted to single pairs.
 
-    python bench/similarity_quality.py [--db PATH]
+    python bench/similarity_quality.py [--pairs PATH] [--db PATH]
+
+``--pairs`` takes any file of pairs in the same layout (``text1``, ``text2``, ``Overall``), such as
+held-out pairs of the task; the default is the dev pairs.
 """
 
 from __future__ import annotations
@@ -37,9 +40,10 @@ def auc(scores: list[float], positive: list[bool]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=Path, default=PAIRS, help="the scored pairs (default: ../shared/data/semeval-dev/pairs.jsonl)")
     parser.add_argument("--db", help="take statistics from this store instead of the pairs' own texts")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
     gold = np.array([-r["Overall"] for r in rows])
     positive = [r["Overall"] <= 2 for r in rows]
 
@@ -65,7 +69,7 @@ def main() -> None:
     def pearson(x: list[float]) -> float:
         return float(np.corrcoef(np.array(x), gold)[0, 1])
 
-    print(f"SemEval-2022 Task 8 ar-ar dev: {len(rows)} pairs, {sum(positive)} with Overall ≤ 2")
+    print(f"SemEval-2022 Task 8 pairs ({args.pairs.name}): {len(rows)} pairs, {sum(positive)} with Overall ≤ 2")
     print(f"{'system':<34}{'Pearson':>9}{'AUC sim':>9}{'AUC same_story':>16}")
     print(f"{'khabar pairs':<34}{pearson(ours):>9.3f}{auc(ours, positive):>9.3f}{auc(story, positive):>16.3f}")
     print(f"{'TF-IDF cosine (words, sklearn)':<34}{pearson(baseline):>9.3f}{auc(baseline, positive):>9.3f}{'—':>16}")

@@ -12,20 +12,18 @@ a pair counts as predicted when khabar put both in one story:
 
 Side by side: the baseline of one story per exact normalized title.
 
-    python bench/stories_quality.py --db PATH   # a store built by `khabar ingest` of the dump
+    python bench/stories_quality.py --db PATH [--dump PATH]   # a store built by `khabar ingest` of the dump
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
-import orjson
 
-from khabar.ingest.dumps import record_to_article
+from khabar.ingest.dumps import Record, read_dump, record_to_article
 from khabar.store import open_store
 from khabar.text import match_key
 
@@ -50,12 +48,11 @@ def pairwise(groups_of: dict[str, str], silver_of: dict[str, str]) -> tuple[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True)
+    parser.add_argument("--dump", type=Path, default=DUMP, help="the dump the store was built from: SaudiNewsNet records, or any dump in their layout (default: ../shared/data/saudinewsnet)")
     args = parser.parse_args()
     openings: dict[str, list[tuple[str, str]]] = defaultdict(list)
     titles: dict[str, str] = {}
-    for record in map(orjson.loads, gzip.open(DUMP)):
-        if not record["content"].strip():
-            continue
+    for record in [item.data for item in read_dump(args.dump) if isinstance(item, Record) and (item.data.get("content") or "").strip()]:
         article = record_to_article(record)
         key = match_key(record["content"])[:200]
         titles[article.id] = match_key(record["title"])

@@ -19,7 +19,10 @@ Systems:
 - TF-IDF: scikit-learn's TfidfVectorizer over word 1–3-grams of the stemmed
   text (khabar's stopwords removed), fitted on the 100 documents.
 
-    python bench/tags_quality.py [--db PATH]
+    python bench/tags_quality.py [--akec PATH] [--dump PATH | --db PATH]
+
+``--akec`` takes any file in the layout of AKEC's (``text_raw``, ``keyphrases_by_frequency``), such as
+its other split; ``--dump`` the records the store for statistics is built from.
 """
 
 from __future__ import annotations
@@ -118,9 +121,9 @@ def tfidf_tags(docs: list[dict]) -> dict[str, list[str]]:
     return result
 
 
-def build_store(path: str) -> None:
-    """Ingest the SaudiNewsNet dump into a fresh store (tags computed at ingest)."""
-    subprocess.run([sys.executable, "-m", "khabar", "ingest", str(DUMP), "--db", path], check=True, stdout=subprocess.DEVNULL)
+def build_store(path: str, dump: Path) -> None:
+    """Ingest a dump into a fresh store (tags computed at ingest)."""
+    subprocess.run([sys.executable, "-m", "khabar", "ingest", str(dump), "--db", path], check=True, stdout=subprocess.DEVNULL)
 
 
 def report(name: str, docs: list[dict], predicted: dict[str, list[str]]) -> None:
@@ -138,15 +141,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="a store to take statistics from (default: build one from SaudiNewsNet)")
     parser.add_argument("--only", choices=["khabar", "all"], default="all")
+    parser.add_argument("--akec", type=Path, default=AKEC, help="documents with crowd keyphrases (default: ../shared/data/akec)")
+    parser.add_argument("--dump", type=Path, default=DUMP, help="the records a store for statistics is built from, without --db")
     args = parser.parse_args()
-    docs = [json.loads(line) for line in AKEC.read_text(encoding="utf-8").splitlines()]
+    docs = [json.loads(line) for line in args.akec.read_text(encoding="utf-8").splitlines() if line.strip()]
     print(f"AKEC: {len(docs)} documents; gold = crowd top 10 (F1@5) and top 15 (F1@10)")
     print(f"{'system':<28}{'all F1@5  F1@10':<20}{'dev F1@5  F1@10':<20}{'held F1@5  F1@10':<20}")
     report("khabar (batch statistics)", docs, khabar_tags(docs, None))
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or str(Path(tmp) / "snn.db")
         if not args.db:
-            build_store(db)
+            build_store(db, args.dump)
         report("khabar (store statistics)", docs, khabar_tags(docs, db))
     if args.only == "all":
         report("TF-IDF 1-3-grams", docs, tfidf_tags(docs))
