@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 from conftest import write_jsonl
 from typer.testing import CliRunner
 
 from khabar.cli import app
+from khabar.link.stories import JOIN, close_pairs
 from khabar.pipeline import ingest_paths
 
 runner = CliRunner()
@@ -74,3 +76,43 @@ def test_cli_story_timeline(tmp_path, db_url):
     assert found["articles"] == 2 and set(found["outlets"]) == {"a", "b"}
     times = [a["published"] for a in found["timeline"]]
     assert times == sorted(times)
+
+
+def _random_vectors(rng, rows: int, terms: int, common: int, common_only: int):  # noqa: ANN001, ANN202
+    """L2-normalized sparse rows: each with a few of the ``common`` first terms and some rare ones, the
+    first ``common_only`` rows with common terms alone, and every fifth row a near-copy of the one before."""
+    from scipy import sparse
+
+    dense = np.zeros((rows, terms), dtype=np.float32)
+    for row in range(rows):
+        if row % 5 == 4:
+            dense[row] = dense[row - 1] + rng.random(terms).astype(np.float32) * (dense[row - 1] > 0) * 0.3
+            continue
+        dense[row, rng.choice(common, size=3, replace=False)] = rng.random(3) + 0.2
+        if row >= common_only:
+            rare = rng.choice(np.arange(common, terms), size=int(rng.integers(1, 9)), replace=False)
+            dense[row, rare] = rng.random(len(rare)) + 0.2
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    return sparse.csr_matrix(dense)
+
+
+def test_close_pairs_are_the_whole_product_above_the_threshold():
+    """The split product finds every pair the whole product puts at or above the threshold, with its
+    score, and nothing else: pairs that share rare terms, and pairs of rows made of common terms alone."""
+    rng = np.random.default_rng(20150721)
+    vectors = _random_vectors(rng, rows=400, terms=300, common=6, common_only=60)
+    left, right = vectors[:150], vectors[150:]
+    before = (left.data.copy(), left.indices.copy(), right.indices.copy())
+    for a, b in ((left, right), (left, left), (right, left)):
+        whole = (a @ b.T).toarray()
+        wanted = np.where(whole >= JOIN, whole, 0)
+        found = close_pairs(a, b, JOIN).toarray()
+        assert np.allclose(found, wanted, atol=1e-6)
+        assert ((found > 0) == (wanted > 0)).all()
+    # Both ways of being close were met: through rare terms, and through common terms alone.
+    whole = (vectors @ vectors.T).toarray()
+    assert (whole[:60, :60][~np.eye(60, dtype=bool)] >= JOIN).any()
+    assert (whole[60:, 60:][~np.eye(340, dtype=bool)] >= JOIN).sum() > 50
+    # The inputs are left as they were.
+    assert np.array_equal(left.data, before[0]) and np.array_equal(left.indices, before[1])
+    assert np.array_equal(right.indices, before[2])

@@ -30,7 +30,69 @@ if TYPE_CHECKING:
 
 WINDOW_DAYS = 14  # an article further apart than this from every story member starts a new story
 JOIN = 0.65  # term cosine with a story member at or above which an article may join that story
+# For speed only (the pairs found are the same whatever it is): a term in more than this share of the
+# articles compared against is common (see close_pairs).
+COMMON_SHARE = 0.013
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _split(matrix: sparse.csr_matrix, common: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """The rows of ``matrix`` cut in two: their weights on the other columns, and on the ``common`` ones."""
+    parts = []
+    for keep in (~common[matrix.indices], common[matrix.indices]):
+        # eliminate_zeros works in place: the part gets its own index arrays, and the matrix keeps its own.
+        part = sparse.csr_matrix((matrix.data * keep, matrix.indices.copy(), matrix.indptr.copy()), shape=matrix.shape)
+        part.eliminate_zeros()
+        parts.append(part)
+    return parts[0], parts[1]
+
+
+def close_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, threshold: float) -> sparse.csr_matrix:
+    """``left @ right.T`` with only the products of at least ``threshold`` kept (exact, in float32).
+
+    The whole product pairs nearly every row with every other through the few terms that most articles
+    hold, while only the pairs above the threshold are wanted. So each row is cut into its rare and its
+    common terms (:data:`COMMON_SHARE` of ``right``'s rows): a pair's product is its rare part plus its
+    common part, and the common part is at most the product of the two rows' common norms.
+
+    - The rare parts' product is sparse (few pairs share a rare term); those of its pairs that this bound
+      lets reach the threshold have their common part added, exactly.
+    - A pair that shares no rare term has only a common part. It can reach the threshold only when both
+      rows are mostly common terms (norms whose product is at least the threshold): those few rows get a
+      product of their own.
+
+    Over an ingest of the dump's 31k articles, it found the same 80,377 pairs at 0.65 as the whole
+    product (scores within 1.1e-6), and placing the articles in stories took 2.5–2.9 s instead of
+    4.5–4.7 (docs/benchmarks.md).
+    """
+    shape = (left.shape[0], right.shape[0])
+    if not left.nnz or not right.nnz:
+        return sparse.csr_matrix(shape, dtype=np.float32)
+    common = np.bincount(right.indices, minlength=right.shape[1]) > COMMON_SHARE * right.shape[0]
+    left_rare, left_common = _split(left, common)
+    right_rare, right_common = _split(right, common)
+    left_norm = np.sqrt(np.asarray(left_common.multiply(left_common).sum(axis=1)).ravel())
+    right_norm = np.sqrt(np.asarray(right_common.multiply(right_common).sum(axis=1)).ravel())
+
+    rare = (left_rare @ right_rare.T).tocoo()
+    can = rare.data + left_norm[rare.row] * right_norm[rare.col] >= threshold
+    rows, cols = rare.row[can], rare.col[can]
+    scores = rare.data[can] + np.asarray(left_common[rows].multiply(right_common[cols]).sum(axis=1)).ravel()
+    kept = scores >= threshold
+    rows, cols, scores = rows[kept], cols[kept], scores[kept]
+
+    mostly_left = np.flatnonzero(left_norm >= threshold)
+    mostly_right = np.flatnonzero(right_norm * (left_norm.max() or 1) >= threshold)
+    if len(mostly_left) and len(mostly_right):
+        only = (left_common[mostly_left] @ right_common[mostly_right].T).tocoo()
+        kept = only.data >= threshold
+        rows = np.concatenate([rows, mostly_left[only.row[kept]]])
+        cols = np.concatenate([cols, mostly_right[only.col[kept]]])
+        scores = np.concatenate([scores, only.data[kept]])
+        # A pair found both ways shares a rare term: its first score, which has both parts, is the one kept.
+        _, first = np.unique(rows.astype(np.int64) * shape[1] + cols, return_index=True)
+        rows, cols, scores = rows[first], cols[first], scores[first]
+    return sparse.csr_matrix((scores.astype(np.float32), (rows, cols)), shape=shape)
 
 
 class StoryLinker:
@@ -87,8 +149,8 @@ class StoryLinker:
         width = max(len(self.vocabulary), 1)
         self.matrix.resize((self.matrix.shape[0], width))
         batch.resize((batch.shape[0], width))
-        against_window = (batch @ self.matrix.T).tocsr() if self.matrix.shape[0] else None
-        within_batch = (batch @ batch.T).tocsr()
+        against_window = close_pairs(batch, self.matrix, JOIN) if self.matrix.shape[0] else None
+        within_batch = close_pairs(batch, batch, JOIN)
         assigned: dict[str, str] = {}
         for row, article in enumerate(articles):
             story = known.get(article.id) or canonical_stories.get(canonical.get(article.id, ""))
@@ -111,7 +173,7 @@ class StoryLinker:
                 continue
             start, end = matrix.indptr[row], matrix.indptr[row + 1]
             scores = matrix.data[start:end]
-            for n in np.flatnonzero(scores >= JOIN):  # only the few close enough are looked at
+            for n in range(len(scores)):  # only the few close enough: see close_pairs
                 col, score = int(matrix.indices[start + n]), float(scores[n])
                 if in_batch and col >= row:
                     continue
