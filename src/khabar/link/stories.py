@@ -81,8 +81,8 @@ def close_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, threshold: fl
     kept = scores >= threshold
     rows, cols, scores = rows[kept], cols[kept], scores[kept]
 
-    mostly_left = np.flatnonzero(left_norm >= threshold)
-    mostly_right = np.flatnonzero(right_norm * (left_norm.max() or 1) >= threshold)
+    mostly_left = np.flatnonzero(left_norm * right_norm.max() >= threshold)
+    mostly_right = np.flatnonzero(right_norm * left_norm.max() >= threshold)
     if len(mostly_left) and len(mostly_right):
         only = (left_common[mostly_left] @ right_common[mostly_right].T).tocoo()
         kept = only.data >= threshold
