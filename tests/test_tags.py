@@ -194,10 +194,29 @@ def test_one_spelling_of_each_phrase():
     assert "لتوتنهام" not in shown
 
 
+def test_one_tag_for_a_phrase_with_and_without_a_glued_article():
+    # "The college" and "at the college" (بالكلية): two keys that both showed as "الكلية", twice, in 64 of the
+    # dump's 30,676 articles ("السجون | السجون", "اللغة الإنجليزية | اللغة الإنجليزية").
+    title = "تخريج دفعة جديدة من الكلية"
+    text = ("احتفلت الكلية بتخريج طلابها. وقال عميد الكلية إن الدراسة بالكلية تطورت. "
+            "والتحق بالكلية ألف طالب هذا العام. وأعلنت الكلية عن برامج جديدة بالكلية.")
+    from khabar.enrich.tags import candidates
+
+    found = candidates(title, text)
+    assert phrase_key("بالكلية") in found and phrase_key("الكلية") in found
+    tags = extract_tags(title, text)
+    shown = [t.display for t in tags]
+    assert shown.count("الكلية") == 1
+    assert phrase_key("الكلية") in [t.key for t in tags]  # the bare spelling's key
+
+
 def test_variant_keys():
     from khabar.enrich.tags import variant_key
 
     for phrase, same in {"لخيال الظل": "خيال الظل", "لمصر": "مصر", "لحزب العمال": "حزب العمال"}.items():
+        assert phrase_key(phrase) != phrase_key(same) and variant_key(phrase_key(phrase)) == phrase_key(same), phrase
+    # The article with what is glued before it (by, for, and): the tags show these without it.
+    for phrase, same in {"بالكلية": "الكلية", "للسجون": "السجون", "والخط": "الخط", "باللغة الإنجليزية": "اللغة الإنجليزية"}.items():
         assert phrase_key(phrase) != phrase_key(same) and variant_key(phrase_key(phrase)) == phrase_key(same), phrase
     assert variant_key(phrase_key("لبنان الجديد")) != phrase_key("لبنان الجديد")  # only ever compared inside one article
     assert variant_key("لون") == "لون"  # too short to lose its ل

@@ -339,13 +339,19 @@ def score_candidates(
 
 
 def variant_key(key: str) -> str:
-    """What two spellings of one phrase share: the key without a leading ``ل``.
+    """What two spellings of one phrase share: the key without what is glued before its first word.
 
     The stemmer leaves ``ل`` (li-, "for") on a word, since it also begins many words (لبنان، لجنة), so
-    ``لخيال الظل`` and ``خيال الظل`` have two keys. Inside one article, two candidates with one variant key
-    are one phrase, and only one becomes a tag. Nothing else compares these keys: search and linking
-    keep ``لبنان`` apart from ``بنان``.
+    ``لخيال الظل`` and ``خيال الظل`` have two keys; and it keeps the article with what is glued before it
+    (بالكلية، للسجون، والخط), which tags show without (:func:`strip_article_proclitic`), so two keys could
+    show as one tag twice (الكلية | الكلية). Inside one article, two candidates with one variant key are
+    one phrase, and only one becomes a tag. Nothing else compares these keys: search and linking keep
+    ``لبنان`` apart from ``بنان``.
     """
+    first, space, rest = key.partition(" ")
+    bare = strip_article_proclitic(first)
+    if bare != first:
+        return bare + space + rest
     return key[1:] if key.startswith("ل") and len(key) > 3 and key[1] != " " else key
 
 
@@ -360,9 +366,9 @@ def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> 
             break
         variant = variant_key(candidate.key)
         if variant in variants:
-            # The tag keeps its place; its spelling becomes the one without ل (توتنهام, not لتوتنهام).
+            # The tag keeps its place; its spelling becomes the bare one (توتنهام, not لتوتنهام).
             at = variants[variant]
-            if chosen[at][1].key.startswith("ل") and not candidate.key.startswith("ل"):
+            if chosen[at][1].key != variant and candidate.key == variant:
                 chosen[at], spaced[at] = (chosen[at][0], candidate), f" {candidate.key} "
             continue
         key = f" {candidate.key} "
