@@ -210,6 +210,22 @@ def test_one_tag_for_a_phrase_with_and_without_a_glued_article():
     assert phrase_key("الكلية") in [t.key for t in tags]  # the bare spelling's key
 
 
+def test_no_two_tags_shown_alike_but_for_spaces():
+    # A compound name written with and without its space: the stems differ (عبد رحم، عبدالرحم), so only the
+    # displays can tell. 19 of the dump's articles showed both, as "عبد الرحمن | عبدالرحمن".
+    title = "عبد الرحمن يفتتح المعرض"
+    text = ("افتتح الأمير عبد الرحمن المعرض الدولي للكتاب. وتجول عبدالرحمن في أجنحة المعرض. "
+            "وقال عبد الرحمن إن المعرض نافذة ثقافية. وشكر عبدالرحمن الناشرين. وأثنى عبدالرحمن على المنظمين.")
+    tags = extract_tags(title, text)
+    squeezed = [t.display.replace(" ", "") for t in tags]
+    assert "عبدالرحمن" in squeezed
+    assert len(squeezed) == len(set(squeezed))
+    from khabar.enrich.tags import candidates
+
+    found = candidates(title, text)
+    assert phrase_key("عبد الرحمن") in found and phrase_key("عبدالرحمن") in found
+
+
 def test_variant_keys():
     from khabar.enrich.tags import variant_key
 

@@ -356,14 +356,38 @@ def variant_key(key: str) -> str:
 
 
 def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> list[Tag]:
-    """The best ``k`` tags: one spelling of each phrase (:func:`variant_key`: مصر or لمصر), and no
-    sub-phrase of a chosen tag unless it stands on its own."""
+    """The best ``k`` tags: one spelling of each phrase (:func:`variant_key`: مصر or لمصر), no
+    sub-phrase of a chosen tag unless it stands on its own, and no two shown alike (equal but for
+    spaces: عبد الرحمن and عبدالرحمن, whose stems differ)."""
+    passed_over: set[str] = set()
+    while True:
+        chosen = _choose(scored, k, passed_over)
+        forms = surface_forms(doc, [c.key for _, c in chosen])
+        tags: list[Tag] = []
+        shown: set[str] = set()
+        for score, candidate in chosen:
+            if not forms[candidate.key]:
+                continue
+            display = _display(forms[candidate.key])
+            if display.replace(" ", "") in shown:
+                passed_over.add(candidate.key)  # the better-scored one keeps its place
+                continue
+            shown.add(display.replace(" ", ""))
+            tags.append(Tag(display=display, key=candidate.key, score=round(score, 4)))
+        if not passed_over.intersection(c.key for _, c in chosen):
+            return tags  # nothing shown twice; otherwise choose again, the next candidates filling in
+
+
+def _choose(scored: Sequence[tuple[float, Candidate]], k: int, passed_over: set[str]) -> list[tuple[float, Candidate]]:
+    """:func:`select`'s choice of candidates, before their display forms, leaving out ``passed_over``."""
     chosen: list[tuple[float, Candidate]] = []
     spaced: list[str] = []  # each chosen key between spaces: a key inside another is then a substring
     variants: dict[str, int] = {}  # variant key → position in chosen
     for score, candidate in scored:
         if len(chosen) >= k:
             break
+        if candidate.key in passed_over:
+            continue
         variant = variant_key(candidate.key)
         if variant in variants:
             # The tag keeps its place; its spelling becomes the bare one (توتنهام, not لتوتنهام).
@@ -379,8 +403,7 @@ def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> 
         variants[variant] = len(chosen)
         chosen.append((score, candidate))
         spaced.append(key)
-    forms = surface_forms(doc, [c.key for _, c in chosen])
-    return [Tag(display=_display(forms[c.key]), key=c.key, score=round(score, 4)) for score, c in chosen if forms[c.key]]
+    return chosen
 
 
 @dataclass(frozen=True)
