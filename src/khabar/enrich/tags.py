@@ -49,9 +49,10 @@ BOILERPLATE = (
 
 # Words that announce a named entity (written for khabar, not taken from a gazetteer):
 # a title before a person's name (الرئيس محمد شياع السوداني), and the head noun of an
-# organisation (وزارة الخارجية العراقية) or a place (محافظة صلاح الدين).
+# organisation (وزارة الخارجية العراقية) or a place (محافظة صلاح الدين). One word each: ولي العهد (crown
+# prince) was once listed, and as two titles it made العهد ("the covenant") pass for a name after ولي.
 PERSON_TITLES = (
-    "الرئيس رئيس الوزير وزير الأمير أمير الملك ولي العهد الشيخ الدكتور د المهندس السيد السيدة الفنان الفنانة "
+    "الرئيس رئيس الوزير وزير الأمير أمير الملك الشيخ الدكتور د المهندس السيد السيدة الفنان الفنانة "
     "اللاعب المدرب النائب السفير المتحدث العميد اللواء العقيد الفريق المستشار القاضي الإمام الكاتب الشاعر "
     "المخرج الممثل الممثلة المطرب المطربة الزعيم المرشد البابا"
 )
@@ -323,8 +324,8 @@ def score_candidates(
     """Score every admissible candidate, best first; keys in ``boost`` count as title appearances."""
     scored = []
     for candidate in found.values():
-        if candidate.key in _BOILERPLATE_KEYS:
-            continue
+        if candidate.key in _BOILERPLATE_KEYS or (candidate.key in _TITLE_STEMS and candidate.key not in boost):
+            continue  # boilerplate, or a bare title (الوزير، اللاعب): a role, not what the article is about
         in_title = candidate.in_title or candidate.key in boost
         # A phrase the publisher chose counts all its occurrences, even inside a longer one.
         own = candidate.count if candidate.key in boost else candidate.count - candidate.inside_longer
