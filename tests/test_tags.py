@@ -300,3 +300,19 @@ def test_a_title_alone_is_not_a_tag_and_crown_prince_is_one_phrase():
     assert "الوزير" not in tags
     publisher = [t.display for t in extract_tags("", text, publisher_tags=["الوزير"])]
     assert "الوزير" in publisher  # a publisher may still choose one
+
+
+def test_no_two_tags_are_overlapping_windows_of_one_run_of_words():
+    # A title's n-grams are candidates even when seen once, and three windows of one headline became three
+    # tags: "ولي العهد يهنئ سلطان | العهد يهنئ سلطان عمان | يهنئ سلطان عمان بذكرى".
+    from khabar.enrich.tags import _straddles
+
+    title = "ولي العهد يهنئ سلطان عمان بذكرى يوم النهضة"
+    text = ("بعث ولي العهد برقية تهنئة لجلالة سلطان عمان بمناسبة ذكرى يوم النهضة. "
+            "وعبر ولي العهد في البرقية عن أطيب التهاني. وتحتفل سلطنة عمان بذكرى يوم النهضة كل عام.")
+    keys = [t.key for t in extract_tags(title, text)]
+    assert not any(_straddles(a, b) for a in keys for b in keys if a != b)
+    assert sum(key.count(" ") >= 2 for key in keys) >= 1  # a window of the headline is still there
+    assert _straddles("ول عهد هنء سلط", "عهد هنء سلط عمان") and _straddles("عهد هنء سلط عمان", "ول عهد هنء سلط")
+    assert not _straddles("محمد بن سلمان", "سلمان بن عبدالعزيز")  # one word shared: two names
+    assert not _straddles("مجلس وزراء", "رئيس مجلس وزراء")  # one inside the other: the nesting rule's case

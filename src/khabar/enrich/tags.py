@@ -379,6 +379,19 @@ def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> 
             return tags  # nothing shown twice; otherwise choose again, the next candidates filling in
 
 
+def _straddles(key: str, other: str) -> bool:
+    """Whether two keys are overlapping windows on one run of words: the end of one is the start of the
+    other, two words or more, neither inside the other (the keys of "ولي العهد يهنئ سلطان" and "العهد يهنئ
+    سلطان عمان", both cut from one title). A single shared word is not enough: محمد بن سلمان and سلمان بن
+    عبدالعزيز are two names."""
+    a, b = key.split(" "), other.split(" ")
+    for first, second in ((a, b), (b, a)):
+        for size in range(2, min(len(first), len(second))):
+            if first[-size:] == second[:size]:
+                return True
+    return False
+
+
 def _choose(scored: Sequence[tuple[float, Candidate]], k: int, passed_over: set[str]) -> list[tuple[float, Candidate]]:
     """:func:`select`'s choice of candidates, before their display forms, leaving out ``passed_over``."""
     chosen: list[tuple[float, Candidate]] = []
@@ -400,6 +413,8 @@ def _choose(scored: Sequence[tuple[float, Candidate]], k: int, passed_over: set[
         overlapping = [c for (_, c), other in zip(chosen, spaced) if key in other or other in key]
         stands_alone = candidate.count - candidate.inside_longer >= MIN_PHRASE_COUNT
         if overlapping and not (stands_alone and all(c.count - c.inside_longer >= MIN_PHRASE_COUNT for c in overlapping)):
+            continue
+        if any(_straddles(candidate.key, c.key) for _, c in chosen):
             continue
         variants[variant] = len(chosen)
         chosen.append((score, candidate))
