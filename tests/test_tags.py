@@ -316,3 +316,12 @@ def test_no_two_tags_are_overlapping_windows_of_one_run_of_words():
     assert _straddles("ول عهد هنء سلط", "عهد هنء سلط عمان") and _straddles("عهد هنء سلط عمان", "ول عهد هنء سلط")
     assert not _straddles("محمد بن سلمان", "سلمان بن عبدالعزيز")  # one word shared: two names
     assert not _straddles("مجلس وزراء", "رئيس مجلس وزراء")  # one inside the other: the nesting rule's case
+
+
+def test_a_form_of_address_is_a_title():
+    # "معالي الأستاذ خالد العيسى" (His Excellency Mr. Khalid al-Issa): the name is the tag.
+    text = ("استقبل معالي الأستاذ خالد العيسى وفدا. وقال معالي الأستاذ خالد العيسى إن التعاون مهم. "
+            "وأكد معالي الأستاذ خالد العيسى ذلك.")
+    tags = [t.display for t in extract_tags("", text)]
+    assert "خالد العيسى" in tags
+    assert not any(t.split()[0] in {"معالي", "الأستاذ"} for t in tags)
