@@ -57,6 +57,9 @@ PERSON_TITLES = (
     "المخرج الممثل الممثلة المطرب المطربة الزعيم المرشد البابا "
     "معالي سمو جلالة فخامة سعادة الأستاذ"  # forms of address: His Excellency, Highness, Majesty…
 )
+# The words that bind a name to the next (son of, daughter of, father of, family of, servant of): a
+# phrase that ends with one is a name cut short (محمد بن، سلمان بن عبدالعزيز آل), and one alone is no tag.
+NAME_PARTICLES = "بن بنت ابن ابنة أبو آل عبد"
 ENTITY_HEADS = (
     "وزارة هيئة مجلس حركة تنظيم جامعة شركة منظمة بنك مصرف جمعية نادي منتخب حزب جبهة محكمة مؤسسة اتحاد "
     "صندوق وكالة جيش مدينة محافظة منطقة ولاية إمارة جزيرة مطار ميناء مستشفى مسجد مهرجان"
@@ -282,6 +285,7 @@ def _count_nesting(found: dict[str, Candidate]) -> None:
 
 _TITLE_STEMS = frozenset(filter(None, (_phrase_stem(w) for w in PERSON_TITLES.split())))
 _HEAD_STEMS = frozenset(filter(None, (_phrase_stem(w) for w in ENTITY_HEADS.split())))
+_PARTICLE_STEMS = frozenset(filter(None, (_phrase_stem(w) for w in NAME_PARTICLES.split())))
 _BOILERPLATE_KEYS = frozenset(" ".join(stem(t) for t in tokenize(display_form(p))) for p in BOILERPLATE)
 
 
@@ -327,6 +331,8 @@ def score_candidates(
     for candidate in found.values():
         if candidate.key in _BOILERPLATE_KEYS or (candidate.key in _TITLE_STEMS and candidate.key not in boost):
             continue  # boilerplate, or a bare title (الوزير، اللاعب): a role, not what the article is about
+        if candidate.key.rpartition(" ")[2] in _PARTICLE_STEMS:
+            continue  # a name cut short after بن, آل, عبد… (or the particle alone)
         in_title = candidate.in_title or candidate.key in boost
         # A phrase the publisher chose counts all its occurrences, even inside a longer one.
         own = candidate.count if candidate.key in boost else candidate.count - candidate.inside_longer
