@@ -310,12 +310,13 @@ def test_no_two_tags_are_overlapping_windows_of_one_run_of_words():
     title = "ولي العهد يهنئ سلطان عمان بذكرى يوم النهضة"
     text = ("بعث ولي العهد برقية تهنئة لجلالة سلطان عمان بمناسبة ذكرى يوم النهضة. "
             "وعبر ولي العهد في البرقية عن أطيب التهاني. وتحتفل سلطنة عمان بذكرى يوم النهضة كل عام.")
-    keys = [t.key for t in extract_tags(title, text)]
+    keys = [t.key.split(" ") for t in extract_tags(title, text)]
     assert not any(_straddles(a, b) for a in keys for b in keys if a != b)
-    assert sum(key.count(" ") >= 2 for key in keys) >= 1  # a window of the headline is still there
-    assert _straddles("ول عهد هنء سلط", "عهد هنء سلط عمان") and _straddles("عهد هنء سلط عمان", "ول عهد هنء سلط")
-    assert not _straddles("محمد بن سلمان", "سلمان بن عبدالعزيز")  # one word shared: two names
-    assert not _straddles("مجلس وزراء", "رئيس مجلس وزراء")  # one inside the other: the nesting rule's case
+    assert sum(len(key) >= 3 for key in keys) >= 1  # a window of the headline is still there
+    a, b = "ول عهد هنء سلط".split(), "عهد هنء سلط عمان".split()
+    assert _straddles(a, b) and _straddles(b, a)
+    assert not _straddles("محمد بن سلمان".split(), "سلمان بن عبدالعزيز".split())  # one word shared: two names
+    assert not _straddles("مجلس وزراء".split(), "رئيس مجلس وزراء".split())  # one inside the other: the nesting rule's case
 
 
 def test_a_form_of_address_is_a_title():

@@ -329,10 +329,14 @@ def score_candidates(
     """Score every admissible candidate, best first; keys in ``boost`` count as title appearances."""
     scored = []
     for candidate in found.values():
-        if candidate.key in _BOILERPLATE_KEYS or (candidate.key in _TITLE_STEMS and candidate.key not in boost):
-            continue  # boilerplate, or a bare title (الوزير، اللاعب): a role, not what the article is about
-        if candidate.key.rpartition(" ")[2] in _PARTICLE_STEMS:
-            continue  # a name cut short after بن, آل, عبد… (or the particle alone)
+        key = candidate.key
+        if key in _BOILERPLATE_KEYS:
+            continue
+        if candidate.size == 1:
+            if key in _PARTICLE_STEMS or (key in _TITLE_STEMS and key not in boost):
+                continue  # a name particle alone, or a bare title (الوزير، اللاعب): a role, not a subject
+        elif key[key.rfind(" ") + 1 :] in _PARTICLE_STEMS:
+            continue  # a name cut short after بن, آل, عبد…
         in_title = candidate.in_title or candidate.key in boost
         # A phrase the publisher chose counts all its occurrences, even inside a longer one.
         own = candidate.count if candidate.key in boost else candidate.count - candidate.inside_longer
@@ -373,25 +377,41 @@ def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> 
         forms = surface_forms(doc, [c.key for _, c in chosen])
         tags: list[Tag] = []
         shown: set[str] = set()
+        repeated = False
         for score, candidate in chosen:
-            if not forms[candidate.key]:
-                continue
-            display = _display(forms[candidate.key])
-            if display.replace(" ", "") in shown:
-                passed_over.add(candidate.key)  # the better-scored one keeps its place
-                continue
-            shown.add(display.replace(" ", ""))
-            tags.append(Tag(display=display, key=candidate.key, score=round(score, 4)))
-        if not passed_over.intersection(c.key for _, c in chosen):
-            return tags  # nothing shown twice; otherwise choose again, the next candidates filling in
+            if forms[candidate.key]:
+                display = _display(forms[candidate.key])
+                squeezed = display.replace(" ", "")
+                if squeezed in shown:
+                    passed_over.add(candidate.key)  # the better-scored one keeps its place
+                    repeated = True
+                else:
+                    shown.add(squeezed)
+                    tags.append(Tag(display=display, key=candidate.key, score=round(score, 4)))
+        if not repeated:
+            return tags  # otherwise choose again, leaving out what was shown twice: the next candidates fill in
 
 
-def _straddles(key: str, other: str) -> bool:
-    """Whether two keys are overlapping windows on one run of words: the end of one is the start of the
-    other, two words or more, neither inside the other (the keys of "ولي العهد يهنئ سلطان" and "العهد يهنئ
-    سلطان عمان", both cut from one title). A single shared word is not enough: محمد بن سلمان and سلمان بن
-    عبدالعزيز are two names."""
-    a, b = key.split(" "), other.split(" ")
+class _VariantCache(dict):
+    """Key → :func:`variant_key`, computed once per key: selection asks it of every candidate it looks at,
+    and the same keys come back article after article. Emptied when it reaches ``MAX_CACHED_VARIANTS``."""
+
+    def __missing__(self, key: str) -> str:
+        if len(self) >= MAX_CACHED_VARIANTS:
+            self.clear()
+        variant = self[key] = variant_key(key)
+        return variant
+
+
+MAX_CACHED_VARIANTS = 1 << 17
+_VARIANTS = _VariantCache()
+
+
+def _straddles(a: list[str], b: list[str]) -> bool:
+    """Whether two keys (their words) are overlapping windows on one run of words: the end of one is the
+    start of the other, two words or more, neither inside the other (the keys of "ولي العهد يهنئ سلطان"
+    and "العهد يهنئ سلطان عمان", both cut from one title). So both have three words or more. A single
+    shared word is not enough: محمد بن سلمان and سلمان بن عبدالعزيز are two names."""
     for first, second in ((a, b), (b, a)):
         for size in range(2, min(len(first), len(second))):
             if first[-size:] == second[:size]:
@@ -404,25 +424,31 @@ def _choose(scored: Sequence[tuple[float, Candidate]], k: int, passed_over: set[
     chosen: list[tuple[float, Candidate]] = []
     spaced: list[str] = []  # each chosen key between spaces: a key inside another is then a substring
     variants: dict[str, int] = {}  # variant key → position in chosen
+    long_words: dict[int, list[str]] = {}  # position in chosen → words of a key of three or more (_straddles)
     for score, candidate in scored:
         if len(chosen) >= k:
             break
         if candidate.key in passed_over:
             continue
-        variant = variant_key(candidate.key)
+        variant = _VARIANTS[candidate.key]
         if variant in variants:
             # The tag keeps its place; its spelling becomes the bare one (توتنهام, not لتوتنهام).
             at = variants[variant]
             if chosen[at][1].key != variant and candidate.key == variant:
                 chosen[at], spaced[at] = (chosen[at][0], candidate), f" {candidate.key} "
+                if at in long_words:
+                    long_words[at] = candidate.key.split(" ")
             continue
         key = f" {candidate.key} "
         overlapping = [c for (_, c), other in zip(chosen, spaced) if key in other or other in key]
         stands_alone = candidate.count - candidate.inside_longer >= MIN_PHRASE_COUNT
         if overlapping and not (stands_alone and all(c.count - c.inside_longer >= MIN_PHRASE_COUNT for c in overlapping)):
             continue
-        if any(_straddles(candidate.key, c.key) for _, c in chosen):
-            continue
+        if candidate.size >= 3:
+            words = candidate.key.split(" ")
+            if any(_straddles(words, other) for other in long_words.values()):
+                continue
+            long_words[len(chosen)] = words
         variants[variant] = len(chosen)
         chosen.append((score, candidate))
         spaced.append(key)
