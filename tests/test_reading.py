@@ -60,7 +60,7 @@ def test_the_word_cache_stays_bounded_and_gives_the_same_facts(monkeypatch):
 
     text = "قال وزير الطاقة إن أسعار النفط 2015 ارتفعت في الأسواق العالمية، وقال الخبراء إن الأسعار سترتفع"
     expected = reading.read_text(text)
-    monkeypatch.setattr(reading, "MAX_CACHED_WORDS", 5)
+    monkeypatch.setattr(reading._FACTS, "limit", 5)
     reading._FACTS.clear()
     again = reading.read_text(text)
     assert again == expected

@@ -339,3 +339,13 @@ def test_no_tag_ends_with_a_name_particle():
     tags = [t.display for t in extract_tags("", text)]
     assert any(t.startswith("محمد بن سلمان") for t in tags)
     assert not any(t.split()[-1] in particles for t in tags), tags
+
+
+def test_the_variant_cache_gives_variant_keys_and_stays_bounded(monkeypatch):
+    from khabar.enrich import tags
+
+    monkeypatch.setattr(tags._VARIANTS, "limit", 3)
+    tags._VARIANTS.clear()
+    keys = [phrase_key(p) for p in ("بالكلية", "لمصر", "لخيال الظل", "للسجون", "الرياض")]
+    assert [tags._VARIANTS[k] for k in keys] == [tags.variant_key(k) for k in keys]
+    assert 0 < len(tags._VARIANTS) <= 3

@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from khabar.cache import ComputedCache
 from khabar.model import Tag
 from khabar.stats import CounterStats, TermStats
 from khabar.text import display_form, match_key, stem, tokenize
@@ -392,19 +393,9 @@ def select(scored: Sequence[tuple[float, Candidate]], k: int, doc: Document) -> 
             return tags  # otherwise choose again, leaving out what was shown twice: the next candidates fill in
 
 
-class _VariantCache(dict):
-    """Key → :func:`variant_key`, computed once per key: selection asks it of every candidate it looks at,
-    and the same keys come back article after article. Emptied when it reaches ``MAX_CACHED_VARIANTS``."""
-
-    def __missing__(self, key: str) -> str:
-        if len(self) >= MAX_CACHED_VARIANTS:
-            self.clear()
-        variant = self[key] = variant_key(key)
-        return variant
-
-
 MAX_CACHED_VARIANTS = 1 << 17
-_VARIANTS = _VariantCache()
+# Key → variant_key(key): selection asks it of every candidate it looks at, and keys recur article after article.
+_VARIANTS: ComputedCache[str, str] = ComputedCache(variant_key, MAX_CACHED_VARIANTS)
 
 
 def _straddles(a: list[str], b: list[str]) -> bool:
