@@ -122,15 +122,43 @@ def read_document(title: str, text: str) -> Document:
     return document_of(read_text(display_form(title)), read_text(display_form(text)))
 
 
+# A clause of the text that is a clause of the headline, this long or longer, and at most one word more
+# ("بالصور <headline>": "in pictures") is the headline repeated. Inside a longer sentence the same words
+# are the text's own.
+ECHO_MIN_WORDS = 3
+
+
 def document_of(title: ReadText, text: ReadText) -> Document:
-    """The :class:`Document` of a title and text already read (the pipeline reads each text once)."""
+    """The :class:`Document` of a title and text already read (the pipeline reads each text once).
+
+    The headline repeated in the text (a first line, or a footer with the story's link: "رابط الخبر
+    بصحيفة الوئام: <headline>" ends 1,805 of one outlet's 2,090 articles in the dump) is the headline
+    again, not the text's own use of its words: its words can be in no candidate (:func:`_blank_echoes`).
+    """
     clauses = []
-    for read in (title, text):
+    echoes: list[list[str | None]] = []
+    for index, read in enumerate((title, text)):
         for words, facts in zip(read.clauses, read.facts):
             stems = [f.phrase_stem for f in facts]
+            if index == 0:
+                if len(stems) >= ECHO_MIN_WORDS:
+                    echoes.append(stems)
+            elif echoes:
+                _blank_echoes(stems, echoes)
             breaks = frozenset(i for i in range(1, len(words)) if words[i][0] == "و" and _coordinated(words[i]))
             clauses.append((words, stems, breaks))
     return Document(clauses, len(title.clauses))
+
+
+def _blank_echoes(stems: list[str | None], echoes: list[list[str | None]]) -> None:
+    """Set a text clause's stems to None where the clause is one of ``echoes`` (the headline's clauses),
+    alone or with one word before or after it (see :data:`ECHO_MIN_WORDS`)."""
+    for echo in echoes:
+        extra = len(stems) - len(echo)
+        if extra == 0 and stems == echo:
+            stems[:] = [None] * len(stems)
+        elif extra == 1 and (stems[1:] == echo or stems[:-1] == echo):
+            stems[:] = [None] * len(stems)
 
 
 def candidates(title: str, text: str, keep: frozenset[str] | set[str] = frozenset()) -> dict[str, Candidate]:
