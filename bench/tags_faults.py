@@ -8,6 +8,8 @@ notices. This counts, over every article of a store (the tags it serves), those 
   words or more: "ولي العهد يهنئ سلطان" and "العهد يهنئ سلطان عمان");
 - hold a title or form of address alone (الوزير، اللاعب، معالي), or start with a form of address;
 - hold a name cut short after a particle (محمد بن، سلمان بن عبدالعزيز آل), or the particle alone;
+- hold a word of a longer tag as a tag of its own (حزب الله | حزب | الله), which is a fault when the
+  text uses that word only inside the longer one;
 - hold a phrase of the headline that the text never uses ("رونالدو يهدي وكيل", a piece of a sentence
   more often than a subject), compared on match keys (spelling folded, words whole), the headline
   repeated whole in the text left out of it.
@@ -45,6 +47,14 @@ def _overlapping_windows(displays: list[str]) -> bool:
     return False
 
 
+def _word_of_another(displays: list[str]) -> bool:
+    """A one-word tag that is also a word of a longer tag (حزب الله | حزب). Not always a fault: a word the
+    text also uses on its own may be a tag of its own."""
+    keys = [match_key(d) for d in displays]
+    words = {word for key in keys if " " in key for word in key.split()}
+    return any(" " not in key and key in words for key in keys)
+
+
 FAULTS: dict[str, Callable[[list[str]], bool]] = {
     "one display twice": lambda d: len(set(d)) < len(d),
     "equal but for spaces": lambda d: len({x.replace(" ", "") for x in d}) < len(d),
@@ -52,6 +62,7 @@ FAULTS: dict[str, Callable[[list[str]], bool]] = {
     "a title or form of address alone": lambda d: any(x in TITLES or x in ADDRESS for x in d),
     "starting with a form of address": lambda d: any(x.split()[0] in ADDRESS and " " in x for x in d),
     "a name cut after a particle, or one alone": lambda d: any(x.split()[-1] in PARTICLES for x in d),
+    "a word of a longer tag as a tag of its own": _word_of_another,
 }
 
 

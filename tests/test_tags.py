@@ -400,3 +400,15 @@ def test_the_headline_repeated_in_the_text_is_not_the_text():
     assert read_document(title, sentence).clauses[1][1] == read_document("", sentence).clauses[0][1]
     short = read_document("مهرجان أبها", "مهرجان أبها\nافتتح مهرجان أبها أمس.")
     assert short.clauses[1][1] == short.clauses[0][1]
+
+
+def test_a_word_inside_two_phrases_does_not_stand_alone():
+    # الله (God) inside حزب الله (Hezbollah) and نصر الله (Nasrallah), never on its own: counting only the
+    # most frequent phrase around it left it standing alone, and "نصر الله | حزب الله | الله" were tags.
+    text = ("قال الأمين العام لحزب حزب الله حسن نصر الله إن حزب الله يتلقى دعما من إيران. "
+            "وأضاف نصر الله أن حزب الله لن يتراجع. وتابع نصر الله في خطابه أن إيران تدعم حزب الله. "
+            "وختم نصر الله بالقول إن حزب الله باق.")
+    shown = [t.display for t in extract_tags("", text)]
+    assert "حزب الله" in shown and "نصر الله" in shown
+    assert "الله" not in shown
+    assert "إيران" in shown

@@ -77,7 +77,7 @@ _ARTICLE_PROCLITICS = ("وبال", "فبال", "وكال", "ولل", "فلل", "
 class Candidate:
     """A candidate phrase in one document: its key, size, counts, and where it first occurs."""
 
-    __slots__ = ("key", "size", "count", "first", "in_title", "inside_longer", "entity")
+    __slots__ = ("key", "size", "count", "first", "in_title", "inside_longer", "nested", "entity")
 
     def __init__(self, key: str, count: int, first: int, in_title: bool, entity: bool = False) -> None:
         self.key = key
@@ -85,7 +85,8 @@ class Candidate:
         self.count = count
         self.first = first
         self.in_title = in_title
-        self.inside_longer = 0
+        self.inside_longer = 0  # occurrences inside its most frequent longer candidate (see _count_nesting)
+        self.nested = 0  # occurrences inside any longer candidate (see _count_nesting)
         self.entity = entity  # looks like a person, organisation or place name
 
 
@@ -179,10 +180,6 @@ class PhraseCounts:
     def title_keys(self) -> set[str]:
         """The keys the title holds."""
         return set(self.title_counts)
-
-    def in_text(self, key: str) -> bool:
-        """Whether the key occurs outside the title (in the article's text)."""
-        return self.counts.get(key, 0) > self.title_counts.get(key, 0)
 
     def statistics_keys(self) -> frozenset[str]:
         """The keys this document adds to corpus statistics: every word, and the phrases it repeats or has in its title."""
@@ -319,7 +316,15 @@ def surface_forms(doc: Document, keys: Iterable[str]) -> dict[str, Counter[str]]
 
 
 def _count_nesting(found: dict[str, Candidate]) -> None:
-    """For each candidate, how many of its occurrences sit inside its most frequent longer candidate seen twice or more."""
+    """For each candidate, how many of its occurrences sit inside a longer candidate seen twice or more.
+
+    ``inside_longer``, for scoring: those inside its most frequent longer candidate. ``nested``, for
+    selection (does it stand on its own?): those inside any, counted from the candidates one word
+    longer, each occurrence in each (at most its own count). With the most frequent alone, a word
+    inside two phrases (الله in حزب الله and نصر الله, ولي in ولي العهد and ولي ولي) stood on its own:
+    "نصر الله | حزب الله | الله". Occurrences inside two overlapping phrases (the middle word of a
+    repeated "a b c") are counted twice, so a word is then less likely to stand alone than it does.
+    """
     for candidate in found.values():
         if candidate.size < 2 or candidate.count < 2:
             continue
@@ -329,6 +334,8 @@ def _count_nesting(found: dict[str, Candidate]) -> None:
                 inner = found.get(" ".join(stems[start : start + size]))
                 if inner is not None:
                     inner.inside_longer = max(inner.inside_longer, candidate.count)
+                    if size == candidate.size - 1:
+                        inner.nested = min(inner.count, inner.nested + candidate.count)
 
 
 _TITLE_STEMS = frozenset(filter(None, (_phrase_stem(w) for w in PERSON_TITLES.split())))
@@ -459,6 +466,7 @@ def _straddles(a: list[str], b: list[str]) -> bool:
 
 def _choose(scored: Sequence[tuple[float, Candidate]], k: int, passed_over: set[str]) -> list[tuple[float, Candidate]]:
     """:func:`select`'s choice of candidates, before their display forms, leaving out ``passed_over``."""
+
     chosen: list[tuple[float, Candidate]] = []
     spaced: list[str] = []  # each chosen key between spaces: a key inside another is then a substring
     variants: dict[str, int] = {}  # variant key → position in chosen
@@ -479,8 +487,8 @@ def _choose(scored: Sequence[tuple[float, Candidate]], k: int, passed_over: set[
             continue
         key = f" {candidate.key} "
         overlapping = [c for (_, c), other in zip(chosen, spaced) if key in other or other in key]
-        stands_alone = candidate.count - candidate.inside_longer >= MIN_PHRASE_COUNT
-        if overlapping and not (stands_alone and all(c.count - c.inside_longer >= MIN_PHRASE_COUNT for c in overlapping)):
+        stands_alone = candidate.count - candidate.nested >= MIN_PHRASE_COUNT
+        if overlapping and not (stands_alone and all(c.count - c.nested >= MIN_PHRASE_COUNT for c in overlapping)):
             continue
         if candidate.size >= 3:
             words = candidate.key.split(" ")
