@@ -22,3 +22,14 @@ def test_conjunction_before_a_stopword_is_a_stopword_but_not_a_word_of_its_own()
     assert is_stopword("والتي") and is_stopword("فإن") and is_stopword("وقال")
     assert not is_stopword("ولي")  # ولي العهد: the crown prince
     assert not is_stopword("وزارة")
+
+
+def test_every_form_of_the_auxiliary_verbs_is_a_stopword():
+    # كان وأخواتها (kana and her sisters: was, became, remained, still…) carry no topic, in any person:
+    # "زالت تكمل السيرة" ("still completes the biography") and "باتت" alone were tags.
+    from khabar.enrich.tags import extract_tags
+
+    for word in "كانت أصبحت تصبح ظلت يظل باتت زالت تزال مازالت لاتزال دامت".split():
+        assert is_stopword(word), word
+    text = "ما زالت المفاوضات متعثرة. وباتت المفاوضات صعبة. ولا تزال المفاوضات متعثرة. وباتت الأطراف بعيدة."
+    assert not any(word in tag.display.split() for tag in extract_tags("", text) for word in ("زالت", "باتت", "تزال"))
