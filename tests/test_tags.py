@@ -412,3 +412,41 @@ def test_a_word_inside_two_phrases_does_not_stand_alone():
     assert "حزب الله" in shown and "نصر الله" in shown
     assert "الله" not in shown
     assert "إيران" in shown
+
+
+def test_ingest_says_when_the_tags_are_older_than_the_tagger(tmp_path, saudinewsnet_sample, db_url):
+    # Tag rules change between versions; a store's tags stay as they were made until `khabar retag`.
+    from khabar.enrich import tags_are_current
+    from khabar.enrich.tags import tagger_stamp
+    from khabar.store import open_store
+
+    def said(result) -> str:
+        return " ".join(result.output.split())  # the console wraps long lines
+
+    dump = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:60])
+    first = runner.invoke(app, ["ingest", str(dump), "--db", db_url, "--workers", "1"])
+    assert first.exit_code == 0 and "earlier version" not in said(first)
+    with open_store(db_url) as store:
+        assert store.tagger_stamp() == tagger_stamp() and tags_are_current(store)
+        store.set_tagger_stamp("0:an-earlier-tagger")  # as a store of an earlier version has it
+        assert not tags_are_current(store)
+    again = runner.invoke(app, ["ingest", str(dump), "--db", db_url, "--workers", "1"])
+    assert again.exit_code == 0 and "made by an earlier version of khabar's tagger: run `khabar retag`" in said(again)
+    assert runner.invoke(app, ["retag", "--db", db_url, "--workers", "1"]).exit_code == 0
+    with open_store(db_url) as store:
+        assert store.tagger_stamp() == tagger_stamp()
+    last = runner.invoke(app, ["ingest", str(dump), "--db", db_url, "--workers", "1"])
+    assert "earlier version" not in said(last)
+
+
+def test_the_tagger_stamp_follows_the_rules(monkeypatch):
+    from khabar.enrich import tags
+
+    stamp = tags.tagger_stamp()
+    assert stamp == tags.tagger_stamp() and stamp.startswith(f"{tags.TAGGER_FORMAT}:")
+    tags.tagger_stamp.cache_clear()
+    monkeypatch.setattr(tags, "MIN_PHRASE_COUNT", 3)  # another rule: the probe's tags change
+    try:
+        assert tags.tagger_stamp() != stamp
+    finally:
+        tags.tagger_stamp.cache_clear()

@@ -19,6 +19,7 @@ from rich.table import Table
 from khabar import __version__
 from khabar.dates import isoformat_utc
 from khabar.enrich import retag as retag_store
+from khabar.enrich import tags_are_current
 from khabar.enrich.batch import tag_file
 from khabar.errors import KhabarError
 from khabar.ingest.dumps import export_articles
@@ -127,6 +128,7 @@ def ingest(
             if then_retag:
                 progress.update(task, description="retagging with the final statistics…")
                 retag_store(store, workers=workers or default_workers())
+            older_tags = tags and not tags_are_current(store)
             elapsed = time.monotonic() - started
     except KhabarError as exc:
         raise _fail(exc) from exc
@@ -147,6 +149,8 @@ def ingest(
             err.print("  … and more; run with --verbose to see every skipped record")
         if tags and grew and not then_retag:
             err.print("the corpus more than doubled: run `khabar retag` to recompute early articles' tags")
+        elif older_tags:
+            err.print("the stored tags were made by an earlier version of khabar's tagger: run `khabar retag` to remake them")
     if report.read == 0:
         err.print("[red]error:[/red] nothing could be read from the given files")
         raise typer.Exit(1)

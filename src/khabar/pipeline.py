@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker_store
-from khabar.enrich.tags import document_of
+from khabar.enrich.tags import document_of, tagger_stamp
 from khabar.errors import RecordError
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.link import Linker
@@ -167,6 +167,8 @@ def ingest_records(
     with the workers, they are cut at ``TAIL_BATCH_SIZE`` again (see there).
     """
     report = IngestReport()
+    if enrich and store.corpus_documents() == 0:  # no article tagged yet: every tag will be this code's
+        store.set_tagger_stamp(tagger_stamp())
     batch_size = min(batch_size, max_batch_size)
     batch: list[Article] = []
     term_counts: Counter[str] = Counter()

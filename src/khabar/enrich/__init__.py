@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 
-from khabar.enrich.tags import DEFAULT_K, Document, analyse, clean_publisher_tags
+from khabar.enrich.tags import DEFAULT_K, Document, analyse, clean_publisher_tags, tagger_stamp
 from khabar.model import Article
 from khabar.parallel import chunked, ordered_map
 from khabar.stats import CounterStats
@@ -79,6 +79,11 @@ def enrich_article(
     return analysis.keys
 
 
+def tags_are_current(store: Store) -> bool:
+    """Whether the store's tags were all made by this code's tagger (true of a store with none tagged)."""
+    return store.tagger_stamp() == tagger_stamp() or store.corpus_documents() == 0
+
+
 def _keys_of_chunk(chunk: list[Article]) -> tuple[Counter[str], int]:
     """Document frequencies of the statistics keys of a chunk of articles, and its size (no tags computed)."""
     counts: Counter[str] = Counter()
@@ -127,5 +132,6 @@ def retag(store: Store, workers: int = 1, chunk_size: int = 200) -> RetagReport:
     for tagged in ordered_map(work, chunked(store.iter_articles(), chunk_size), workers):
         store.set_tags(dict(tagged))
         report.tagged += len(tagged)
+    store.set_tagger_stamp(tagger_stamp())
     return report
 

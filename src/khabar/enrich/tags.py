@@ -27,10 +27,12 @@ phrase keys), and tags must share keys with search and linking.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from khabar.cache import ComputedCache
 from khabar.model import Tag
@@ -590,3 +592,29 @@ def batch_stats(documents: Iterable[tuple[str, str]]) -> CounterStats:
     for title, text in documents:
         stats.add(analyse(title, text, None, 0).keys)
     return stats
+
+
+# Bump when the tagger's rules change in a way the probe below may not show. A store keeps the stamp of
+# the tagger that made its tags, and `khabar ingest` says when they are older (`khabar retag` remakes them).
+TAGGER_FORMAT = 1
+# An article that exercises the rules: a headline whose phrases the text does not use, the headline
+# repeated as a footer, a title before a name, a name particle, a word inside two phrases, stopwords
+# ("Hezbollah's secretary-general Hassan Nasrallah said the party receives support from Iran…").
+_TAGGER_PROBE = (
+    "نصر الله يؤكد تلقي دعم مالي كاف من إيران",
+    "قال الأمين العام لحزب الله حسن نصر الله إن حزب الله يتلقى دعما من إيران. وأضاف نصر الله أن حزب الله "
+    "لن يتراجع، وأن الرئيس محمد بن سلمان التقى الرئيس محمد بن سلمان. وما زالت المفاوضات متعثرة، "
+    "وباتت المفاوضات صعبة. وقالت وزارة الخارجية الإيرانية إن وزارة الخارجية الإيرانية ترحب.\n"
+    "رابط الخبر: نصر الله يؤكد تلقي دعم مالي كاف من إيران",
+)
+
+
+@cache
+def tagger_stamp() -> str:
+    """A fingerprint of the tagger: its format and the tags it gives a probe article.
+
+    Tags made by two versions of the tagger differ; a store keeps the stamp its tags were made under
+    (:meth:`khabar.store.Store.tagger_stamp`), so that khabar can say when to run ``khabar retag``.
+    """
+    keys = "|".join(tag.key for tag in extract_tags(*_TAGGER_PROBE))
+    return f"{TAGGER_FORMAT}:{hashlib.sha256(keys.encode()).hexdigest()[:16]}"

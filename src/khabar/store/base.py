@@ -127,6 +127,14 @@ class Store(ABC):
         """How many documents the corpus statistics count."""
 
     @abstractmethod
+    def tagger_stamp(self) -> str:
+        """The stamp of the tagger that made the stored tags (see :func:`khabar.enrich.tags.tagger_stamp`)."""
+
+    @abstractmethod
+    def set_tagger_stamp(self, stamp: str) -> None:
+        """Record that the stored tags were all made by the tagger with this stamp."""
+
+    @abstractmethod
     def stored_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of these ids are stored."""
 

@@ -378,6 +378,15 @@ class SQLStore(Store):
         """How many documents the corpus statistics count."""
         return int(self._x("SELECT value FROM corpus_stats WHERE name = 'documents'").fetchone()[0])
 
+    def tagger_stamp(self) -> str:
+        """The stamp of the tagger that made the stored tags ('' before stamps were recorded)."""
+        return self._stamp("tagger_meta", "stamp")
+
+    def set_tagger_stamp(self, stamp: str) -> None:
+        """Record that the stored tags were all made by the tagger with this stamp."""
+        with self.transaction():
+            self._x("UPDATE tagger_meta SET stamp = ?", (stamp,))
+
     def stored_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of these ids are stored."""
         return set(self._known_hashes(list(ids)))
