@@ -5,9 +5,10 @@ keyphrase extractor designed on Arabic text, with changes for news:
 
 1. **Candidates** are runs of 1 to 4 words inside one clause (punctuation and
    line breaks end a clause) that contain no stopword, no number and no
-   one-letter word, seen twice or more (a word in a short article: once), of which once at least
-   in the text: the title alone makes no candidate, it boosts those the text holds. Each
-   candidate's key is the sequence of its words' match-level stems (:func:`khabar.text.stem`), so ``التحالف الدولي``,
+   one-letter word, seen twice or more (a word in a short article: once),
+   once at least in the text: the title alone makes no candidate, it boosts
+   those the text holds. Each candidate's key is the sequence of its words'
+   match-level stems (:func:`khabar.text.stem`), so ``التحالف الدولي``,
    ``للتحالف الدولي`` and ``التحالف الدولی`` are one candidate.
 2. **Display form**: the most frequent surface form of the key, its first word
    stripped of a leading conjunction or preposition glued to the article
@@ -468,7 +469,6 @@ def _straddles(a: list[str], b: list[str]) -> bool:
 
 def _choose(scored: Sequence[tuple[float, Candidate]], k: int, passed_over: set[str]) -> list[tuple[float, Candidate]]:
     """:func:`select`'s choice of candidates, before their display forms, leaving out ``passed_over``."""
-
     chosen: list[tuple[float, Candidate]] = []
     spaced: list[str] = []  # each chosen key between spaces: a key inside another is then a substring
     variants: dict[str, int] = {}  # variant key → position in chosen
