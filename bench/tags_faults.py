@@ -66,7 +66,6 @@ FAULTS: dict[str, Callable[[list[str]], bool]] = {
 }
 
 
-
 def _headline_only(displays: list[str], title: str, text: str) -> bool:
     """A tag of two words or more found in the headline and not in the text (on match keys, words whole).
     The headline repeated whole in the text (a first line, a footer with the story's link) is left out

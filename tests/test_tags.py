@@ -304,8 +304,8 @@ def test_a_title_alone_is_not_a_tag_and_crown_prince_is_one_phrase():
 
 def test_no_two_tags_are_overlapping_windows_of_one_run_of_words():
     # Three windows of one headline became three tags: "ولي العهد يهنئ سلطان | العهد يهنئ سلطان عمان |
-    # يهنئ سلطان عمان بذكرى". A headline alone no longer gives phrases (see the next test); a text that
-    # repeats its run of words still does.
+    # يهنئ سلطان عمان بذكرى". A headline alone no longer gives phrases
+    # (test_a_phrase_of_the_headline_alone_is_no_tag); a text that repeats its run of words still does.
     from khabar.enrich.tags import _straddles
 
     title = "ولي العهد يهنئ سلطان عمان بذكرى يوم النهضة"
