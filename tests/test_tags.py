@@ -450,3 +450,22 @@ def test_the_tagger_stamp_follows_the_rules(monkeypatch):
         assert tags.tagger_stamp() != stamp
     finally:
         tags.tagger_stamp.cache_clear()
+
+
+def test_up_says_when_the_tags_are_older_than_the_tagger(tmp_path, saudinewsnet_sample, db_url, caplog):
+    import threading
+
+    from khabar.enrich import OLDER_TAGS_ADVICE
+    from khabar.store import open_store
+    from khabar.up import run_up
+
+    with open_store(db_url) as store:
+        ingest_paths(store, [str(write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:20]))])
+    stop = threading.Event()
+    stop.set()  # nothing to follow: open the store, say what it must, stop
+    run_up(db_url, [], serve=False, stop=stop)
+    assert OLDER_TAGS_ADVICE not in caplog.text
+    with open_store(db_url) as store:
+        store.set_tagger_stamp("0:an-earlier-tagger")
+    run_up(db_url, [], serve=False, stop=stop)
+    assert OLDER_TAGS_ADVICE in caplog.text

@@ -19,7 +19,7 @@ from rich.table import Table
 from khabar import __version__
 from khabar.dates import isoformat_utc
 from khabar.enrich import retag as retag_store
-from khabar.enrich import tags_are_current
+from khabar.enrich import OLDER_TAGS_ADVICE, tags_are_current
 from khabar.enrich.batch import tag_file
 from khabar.errors import KhabarError
 from khabar.ingest.dumps import export_articles
@@ -150,7 +150,7 @@ def ingest(
         if tags and grew and not then_retag:
             err.print("the corpus more than doubled: run `khabar retag` to recompute early articles' tags")
         elif older_tags:
-            err.print("the stored tags were made by an earlier version of khabar's tagger: run `khabar retag` to remake them")
+            err.print(OLDER_TAGS_ADVICE)
     if report.read == 0:
         err.print("[red]error:[/red] nothing could be read from the given files")
         raise typer.Exit(1)

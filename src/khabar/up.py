@@ -14,6 +14,7 @@ import signal
 import threading
 from collections.abc import Sequence
 
+from khabar.enrich import OLDER_TAGS_ADVICE, tags_are_current
 from khabar.ingest.fetch import Fetcher, FetchPolicy
 from khabar.ingest.live import follow
 from khabar.ingest.sources import Source
@@ -55,6 +56,8 @@ def run_up(
     server = thread = None
     try:
         with open_store(db_url) as store:
+            if not tags_are_current(store):
+                log.warning(OLDER_TAGS_ADVICE)
             if serve:
                 thread, server = start_server(db_url, host, port)
                 log.warning("serving http://%s:%d/ over %s", host, port, db_url)

@@ -79,6 +79,10 @@ def enrich_article(
     return analysis.keys
 
 
+# What to tell a user whose store holds tags of an earlier tagger (see tags_are_current).
+OLDER_TAGS_ADVICE = "the stored tags were made by an earlier version of khabar's tagger: run `khabar retag` to remake them"
+
+
 def tags_are_current(store: Store) -> bool:
     """Whether the store's tags were all made by this code's tagger (true of a store with none tagged)."""
     return store.tagger_stamp() == tagger_stamp() or store.corpus_documents() == 0
