@@ -356,7 +356,7 @@ def test_the_variant_cache_gives_variant_keys_and_stays_bounded(monkeypatch):
 def test_a_phrase_of_the_headline_alone_is_no_tag(saudinewsnet_sample):
     # Cut from a headline, a phrase is a piece of a sentence more often than a subject: "رونالدو يهدي وكيل"
     # (Ronaldo gives [his] agent), "الإسلامي تدين" (the Islamic … condemns), "وفاة الفنان" (the death of the
-    # artist). Such pieces were 14% of the dump's tags, in 81% of its articles.
+    # artist). Such pieces were 14% of the dump's tags, in 25,292 of its 30,676 articles.
     from khabar.enrich.tags import read_document
 
     title = "كريستيانو رونالدو يهدي وكيل أعماله جزيرة يونانية بمناسبة زفافه"
