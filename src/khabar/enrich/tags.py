@@ -172,17 +172,12 @@ def candidates(title: str, text: str, keep: frozenset[str] | set[str] = frozense
 
 @dataclass
 class PhraseCounts:
-    """Every n-gram of a document: how often, where first (in words), and which are in the title."""
+    """Every n-gram of a document: how often, where first (in words), and how often in the title."""
 
     counts: dict[str, int]
     first: dict[str, int]
     title_counts: dict[str, int]  # key → occurrences in the title (only keys the title holds)
     entity_keys: set[str] = field(default_factory=set)
-
-    @property
-    def title_keys(self) -> set[str]:
-        """The keys the title holds."""
-        return set(self.title_counts)
 
     def statistics_keys(self) -> frozenset[str]:
         """The keys this document adds to corpus statistics: every word, and the phrases it repeats or has in its title."""
