@@ -2,8 +2,8 @@
 
 Each article's body is reduced to a MinHash signature (NumPy: see
 :data:`SIGNATURE_SCHEME`) of its word 4-shingles on the match level, so
-diacritics, Persian letters, Eastern digits and punctuation do not matter. Locality-sensitive hashing splits the
-signature into ``BANDS`` bands of ``ROWS`` values; articles that share a band
+diacritics, Persian letters, Eastern digits and punctuation do not matter. Locality-sensitive hashing cuts
+``BANDS`` bands of ``ROWS`` values from the signature; articles that share a band
 are candidates, and a candidate whose estimated Jaccard similarity is at least
 ``THRESHOLD`` is a duplicate, if the two were published at most
 ``MAX_DAYS_APART`` days apart (recurring template reports are not copies). Duplicates form groups (union–find) with one
@@ -28,8 +28,12 @@ if TYPE_CHECKING:
     from khabar.store import Store
 
 NUM_PERM = 96
-BANDS = 32
-ROWS = NUM_PERM // BANDS  # 3 rows a band: a pair at Jaccard 0.5 shares a band with probability 0.99, at 0.2 with 0.23
+# LSH bands are made of the signature's first BANDS × ROWS values. 16 bands of 2: a pair at Jaccard 0.5
+# shares a band with probability 0.990, at 0.2 with 0.48. The earlier 32 bands of 3 (0.986 and 0.23) found
+# no more duplicates and wrote and probed twice the band rows, 2 s of the main process's 24 over the dump;
+# the extra candidates cost one comparison of two signatures each (docs/benchmarks.md).
+BANDS = 16
+ROWS = 2
 THRESHOLD = 0.5  # estimated Jaccard of shingle sets at or above which two articles are duplicates
 MAX_DAYS_APART = 3  # republished copy follows within days; a template report weeks later is news of its own
 SHINGLE = 4  # words per shingle
@@ -39,8 +43,9 @@ MIN_SHINGLES = 8  # shorter texts are too short to call duplicates by shape
 # them again when it changes (khabar.store.sql), since signatures of two schemes cannot be compared.
 # Scheme 2 (2026-11-29) hashes each word once and its shingles with NumPy, where scheme 1 (datasketch)
 # ran SHA-1 over each shingle's text and a modular permutation: 0.43 → 0.16 ms an article
-# (docs/benchmarks.md), the largest single cost of preparing an article after its tags.
-SIGNATURE_SCHEME = f"2:words{SHINGLE}-crc32-multiply-shift-{NUM_PERM}x{BANDS}"
+# (docs/benchmarks.md), the largest single cost of preparing an article after its tags. Scheme 3
+# (2026-11-30) keeps those signatures and makes 16 bands of 2 values of them instead of 32 of 3.
+SIGNATURE_SCHEME = f"3:words{SHINGLE}-crc32-multiply-shift-{NUM_PERM}-bands{BANDS}x{ROWS}"
 _random = np.random.default_rng(20150721)  # fixed: every process and every release draws the same hashes
 # One odd 64-bit multiplier per word of a shingle, and per value of a band (see _mix).
 _SHINGLE_MIX = _random.integers(0, 1 << 63, size=SHINGLE, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -109,7 +114,7 @@ def signature_of(hashes: np.ndarray) -> bytes | None:
 
 def bands(signature: bytes) -> list[tuple[int, int]]:
     """The (band, bucket) pairs of a signature: a 63-bit hash of each band's ``ROWS`` values."""
-    values = np.frombuffer(signature, dtype=np.uint32).reshape(BANDS, ROWS).astype(np.uint64)
+    values = np.frombuffer(signature, dtype=np.uint32)[: BANDS * ROWS].reshape(BANDS, ROWS).astype(np.uint64)
     mixed = _mix([values[:, row] for row in range(ROWS)], _BAND_MIX)
     return list(enumerate((mixed >> np.uint64(1)).tolist()))
 
