@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from khabar.cli import app
 from khabar.errors import ConfigError
 from khabar.pipeline import ingest_paths
-from khabar.search import SearchFilters, parse_query, search
+from khabar.search import SearchFilters, index_fields, parse_query, search
 from khabar.dates import parse_datetime
 
 runner = CliRunner()
@@ -245,6 +245,28 @@ def test_sqlite_index_gathers_16_mb_in_memory_before_writing_a_segment(tmp_path)
     with open_store(str(tmp_path / "h.db")) as store:
         assert store.conn.execute("SELECT v FROM search_index_config WHERE k = 'hashsize'").fetchone() == (16777216,)
         assert [h.article.outlet for h in search(store, "العراق").hits] == ["b"]
+
+
+def test_sqlite_index_cuts_the_analyzed_text_as_unicode61_did(tmp_path):
+    """The index's `ascii` tokenizer (migration 0016) gives the tokens FTS5's `unicode61` gave before:
+    Arabic stems, Latin words of any case or accent, numbers cut at their separators as queries are."""
+    import sqlite3
+
+    from khabar.store import open_store
+
+    record = {"url": "http://e.com/x", "outlet": "a", "published": "2015-07-21T08:00:00Z",
+              "title": "École WHO تُعلن ٢٠١٥", "text": "بلغ السعر 3.5 دولار، و1,200 طن «مؤقتاً» — Ärzte ohne Grenzen؛ COVID-19."}
+    with open_store(str(tmp_path / "v.db")) as store:
+        ingest_paths(store, [str(write_jsonl(tmp_path / "v.jsonl", [record]))])
+        store.conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, search_index, 'row')")
+        indexed = dict(store.conn.execute("SELECT term, cnt FROM temp.vocabulary"))
+        fields = index_fields(next(store.iter_articles()))
+    before = sqlite3.connect(":memory:")
+    before.execute("CREATE VIRTUAL TABLE s USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0')")
+    before.execute("INSERT INTO s (title, body) VALUES (?, ?)", fields)
+    before.execute("CREATE VIRTUAL TABLE v USING fts5vocab(s, 'row')")
+    assert indexed == dict(before.execute("SELECT term, cnt FROM v"))
+    assert {"école", "2015", "3", "5", "covid"} <= set(indexed)
 
 
 def test_a_store_from_before_the_contentless_index_is_upgraded(tmp_path):
