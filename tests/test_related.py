@@ -236,3 +236,20 @@ def test_term_vectors_are_compact_and_still_unit_length(saudinewsnet_sample):
     assert abs(sum(w * w for w in vector.values()) - 1) < 1e-3
     # small enough to sit in a SQLite page rather than spill into an overflow page
     assert len(json.dumps(vector, ensure_ascii=False).encode()) < 1000
+
+
+def test_only_the_heaviest_terms_of_a_vector_are_posted(tmp_path, store):
+    """A vector keeps up to 40 terms for scoring; the inverted index that finds candidates holds its
+    POSTED_TERMS heaviest, so an article is found by those and not by its lightest ones."""
+    from khabar.link.similarity import POSTED_TERMS, heaviest
+
+    text = " ".join(f"word{n} " * (60 - n) for n in range(40))  # 40 words, each less frequent than the one before
+    records = [{"url": "http://e.com/v/1", "outlet": "a", "published": "2015-07-21T10:00:00Z", "title": "", "text": text}]
+    ids = _ingest(store, tmp_path, records, "v.jsonl")
+    article_id = ids["http://e.com/v/1"]
+    vector = store.term_vectors([article_id])[article_id]
+    assert sorted(vector) == sorted(f"word{n}" for n in range(40))
+    posted, light = heaviest(vector, POSTED_TERMS), list(heaviest(vector, 40))[POSTED_TERMS:]
+    assert light, "fewer terms are posted than a vector holds"
+    assert [i for i, _ in store.nearest_by_terms({term: 1.0 for term in posted}, 10, "asker")] == [article_id]
+    assert store.nearest_by_terms({term: 1.0 for term in light}, 10, "asker") == []

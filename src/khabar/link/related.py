@@ -2,9 +2,9 @@
 
 For an article:
 
-1. **Candidates** come from the inverted index of term vectors: the
-   ``CANDIDATES`` stored articles with the largest dot product with its
-   ``QUERY_TERMS`` heaviest terms, among those published within
+1. **Candidates** come from the inverted index of term vectors (each
+   article's ``POSTED_TERMS`` heaviest): the ``CANDIDATES`` stored articles
+   with the largest dot product with its ``QUERY_TERMS`` heaviest terms, among those published within
    ``RELEVANCE_HORIZON_DAYS`` of it (about 30; further apart, none could be
    listed).
 2. **Relevance** is :func:`khabar.link.similarity.similarity` (stems and shared
@@ -39,6 +39,7 @@ from khabar.link.similarity import (
     RELEVANCE_HORIZON_DAYS,
     cosine,
     epoch_day,
+    heaviest,
     similarity,
     time_decay,
 )
@@ -47,7 +48,7 @@ from khabar.store import KeptRelated, Store
 from khabar.text import match_key
 
 CANDIDATES = 60
-QUERY_TERMS = 15  # the article's heaviest terms that look up candidates (all 40 score them)
+QUERY_TERMS = 15  # the article's heaviest terms that look up candidates (all 40 score them; see POSTED_TERMS)
 DIVERSITY = 0.3  # weight of likeness to already chosen articles in maximal marginal relevance
 LISTS_VERSION = 2  # raise when the computation changes, so that lists kept by an older one are computed again
 KEPT_K = 10  # similar articles computed and kept at least (a page shows 10; a prefix serves fewer)
@@ -110,7 +111,7 @@ def compute_related(store: Store, article: Article, k: int = 10) -> RelatedArtic
     article_id = article.id
     vector = store.term_vectors([article_id])[article_id]
     own_group = {a.id for a in store.duplicates_of(article_id)} | {article_id}
-    query = dict(sorted(vector.items(), key=lambda item: -item[1])[:QUERY_TERMS])
+    query = heaviest(vector, QUERY_TERMS)
     day = epoch_day(article.published)
     window = None if day is None else (day - RELEVANCE_HORIZON_DAYS, day + RELEVANCE_HORIZON_DAYS)
     nearest = store.nearest_by_terms(query, CANDIDATES, article_id, window)

@@ -18,7 +18,7 @@ import orjson
 
 from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.link.duplicates import SIGNATURE_SCHEME, Member, bands, fingerprint
-from khabar.link.similarity import RELEVANCE_HORIZON_DAYS, epoch_day
+from khabar.link.similarity import POSTED_TERMS, RELEVANCE_HORIZON_DAYS, epoch_day, heaviest
 from khabar.model import Article, Tag
 from khabar.parallel import chunked
 from khabar.search import SearchFilters, analyzer_stamp
@@ -516,8 +516,10 @@ class SQLStore(Store):
     def put_term_vectors(
         self, vectors: Mapping[str, Mapping[str, float]], published: Mapping[str, datetime | None]
     ) -> None:
-        """Store (replace) articles' term vectors and their postings in the inverted index (each posting
-        with its article's publication day); forget the kept related lists these articles may now join."""
+        """Store (replace) articles' term vectors and the postings of their heaviest terms in the inverted
+        index (``POSTED_TERMS``, each posting with its article's publication day); forget the kept related
+        lists these articles may now join. An article's old postings go by its old vector's terms, all of
+        them (a store from before ``POSTED_TERMS`` posted every term)."""
         with self.transaction():
             old = self.term_vectors(list(vectors))
             self._xmany(
@@ -537,7 +539,11 @@ class SQLStore(Store):
                 "article_terms",
                 ("term", "article_id", "weight", "published_day"),
                 sorted(
-                    ((term, i, w, days[i]) for i, vector in vectors.items() for term, w in vector.items()),
+                    (
+                        (term, i, w, days[i])
+                        for i, vector in vectors.items()
+                        for term, w in heaviest(vector, POSTED_TERMS).items()
+                    ),
                     key=itemgetter(0),
                 ),
             )
