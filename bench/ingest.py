@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from khabar import compiled
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DUMP = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
 
@@ -123,7 +125,8 @@ def main() -> None:
 
         cluster = Cluster().start()
         print(f"backend: PostgreSQL at {cluster.admin_url.rsplit('/', 1)[0]}")
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
+          f"khabar {'compiled' if compiled() else 'pure Python'} (setup.py)")
     medians: dict[tuple[str, int], float] = {}
     for mode in args.modes:
         for workers in args.workers:

@@ -32,6 +32,14 @@ def test_installed_entry_point_runs():
     assert result.returncode == 0 and "ingest" in result.stdout
 
 
+def test_version_says_whether_the_modules_run_compiled():
+    """The test suite runs an editable install, which never compiles (setup.py): its sources run."""
+    from khabar import __version__
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"{__version__} (pure Python)"
+
+
 def test_ingest_stats_show_export_round_trip(tmp_path, saudinewsnet_sample, db_url):
     dump = write_jsonl(tmp_path / "sample.jsonl.gz", saudinewsnet_sample, compress=True)
     db = db_url

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from khabar import __version__
+from khabar import __version__, compiled
 from khabar.dates import isoformat_utc
 from khabar.enrich import retag as retag_store
 from khabar.enrich import OLDER_TAGS_ADVICE, tags_are_current
@@ -73,15 +73,21 @@ def _fail(exc: KhabarError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _print_version(asked: bool) -> None:
+    """``--version``: the version, and whether the hot modules run compiled (setup.py); then exit."""
+    if asked:
+        out.print(f"{__version__} ({'compiled' if compiled() else 'pure Python'})")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step, including each skipped record.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """khabar (خبر): gather, understand, link and serve Arabic news."""
-    if version:
-        out.print(__version__)
-        raise typer.Exit()
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
