@@ -34,7 +34,9 @@ def extensions() -> list:
         return []
     modules = cythonize(
         [os.path.join("src", path) for path in compiled_modules()],
-        compiler_directives={"language_level": 3, "binding": True},
+        # annotation_typing off: Cython would otherwise take `dict` or `list` in an annotation as that exact
+        # type and reject a subclass (a Counter for a dict) that the Python source accepts.
+        compiler_directives={"language_level": 3, "binding": True, "annotation_typing": False},
         quiet=True,
     )
     for module in modules:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -141,6 +141,18 @@ def _prepare_chunk(
     return PreparedChunk(done, counts, new)
 
 
+def add_counts(total: dict[str, int], more: Mapping[str, int]) -> None:
+    """Add ``more``'s counts to ``total``, key by key.
+
+    What ``Counter.update`` does, written out: that one is Python in the standard library, so it stayed
+    interpreted where this module is compiled (setup.py), and merging the workers' counts took about
+    0.9 s of the main process over the dump.
+    """
+    get = total.get
+    for key, count in more.items():
+        total[key] = get(key, 0) + count
+
+
 def ingest_records(
     store: Store,
     items: Iterable[Record | Problem],
@@ -213,7 +225,7 @@ def ingest_records(
     ahead = 4 * workers + max_batch_size // CHUNK_SIZE
     with seldom_collections():  # fewer cycle collections while the batches pass (see GC_THRESHOLD)
         for prepared in ordered_map(work, chunks(), workers, ahead):
-            term_counts.update(prepared.term_counts)
+            add_counts(term_counts, prepared.term_counts)
             new_documents += prepared.new_documents
             for item in prepared.items:
                 if isinstance(item, Problem):

@@ -121,7 +121,8 @@ def bands(signature: bytes) -> list[tuple[int, int]]:
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two signatures: the share of equal values."""
-    return float(np.mean(np.frombuffer(a, dtype=np.uint32) == np.frombuffer(b, dtype=np.uint32)))
+    equal = np.count_nonzero(np.frombuffer(a, dtype=np.uint32) == np.frombuffer(b, dtype=np.uint32))
+    return equal / (len(a) // 4)  # np.mean's Python wrapper cost more than the comparison
 
 
 @dataclass(frozen=True)
