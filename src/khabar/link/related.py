@@ -4,9 +4,9 @@ For an article:
 
 1. **Candidates** come from the inverted index of term vectors (each
    article's ``POSTED_TERMS`` heaviest): the ``CANDIDATES`` stored articles
-   with the largest dot product with its ``QUERY_TERMS`` heaviest terms, among those published within
-   ``RELEVANCE_HORIZON_DAYS`` of it (about 30; further apart, none could be
-   listed).
+   with the largest dot product with its ``QUERY_TERMS`` heaviest terms,
+   among those published within ``RELEVANCE_HORIZON_DAYS`` of it (about 30;
+   further apart, none could be listed).
 2. **Relevance** is :func:`khabar.link.similarity.similarity` (stems and shared
    tags) times a time factor that halves every ``HALF_LIFE_DAYS`` apart.
 3. **Never itself or its copy**: the article's own duplicate group is left
