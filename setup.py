@@ -2,9 +2,9 @@
 
 Those modules are plain Python, and stay so: Cython compiles the same files, unchanged, into C
 extension modules, which Python imports in place of the sources (pydantic 1.x was built the same way).
-Over an ingest of the 31k dump that is about a tenth less CPU (docs/benchmarks.md). The list is
-``[tool.khabar] compiled`` in pyproject.toml; ``tests/test_compiled.py`` compiles it and checks that
-the compiled modules give what the sources give.
+Over an ingest of the 31k dump that is 7–10% less CPU, and 918–924 → 978–1,005 records/s
+(docs/benchmarks.md). The list is ``[tool.khabar] compiled`` in pyproject.toml;
+``tests/test_compiled.py`` compiles it and checks that the compiled modules give what the sources give.
 
 khabar installs as pure Python, with the same results, when there is no C compiler (the extensions
 are optional), when ``KHABAR_PURE_PYTHON=1`` is set, and in an editable install (``pip install -e``),
@@ -26,7 +26,7 @@ def compiled_modules() -> list[str]:
 
 def extensions() -> list:
     """Cython extension modules for :func:`compiled_modules`, or none (see the module's docstring)."""
-    if os.environ.get("KHABAR_PURE_PYTHON") or "editable_wheel" in sys.argv:
+    if os.environ.get("KHABAR_PURE_PYTHON") or {"editable_wheel", "develop"} & set(sys.argv):  # -e, new and old
         return []
     try:
         from Cython.Build import cythonize
