@@ -38,7 +38,7 @@ BATCH_SIZE = 1000  # articles in the first store transaction (at least; a batch 
 # 384–393 → 443–451 records/s; docs/benchmarks.md). The first ones stay small so that the workers
 # soon tag with statistics from the store.
 MAX_BATCH_SIZE = 5000
-# Once every record has been handed to the workers, batches are cut at this size again: the workers are
+# Once every record has been handed to the workers, batches are cut at this size: the workers are
 # finishing the last chunks, and a main process that stored the whole remainder at the end did it alone,
 # with the other core idle (about 4 s at the end of the 31k dump; docs/benchmarks.md). At the end the main
 # process is behind the workers, and a batch costs it more per article the smaller it is: 2,000 ended
