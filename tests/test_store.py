@@ -1,6 +1,8 @@
 """The SQLite store: migrations, upserts, reading back, stats."""
 
 import sqlite3
+import threading
+import time
 
 import psycopg
 from datetime import datetime, timezone
@@ -64,6 +66,33 @@ def test_upsert_counts_new_changed_and_unchanged(store):
     assert (changed.stored, changed.updated, changed.unchanged) == (1, 1, 0)
     assert store.count() == 6
     assert store.get_article(_article(0).id).text == "نص معدل 0"
+
+
+def test_two_writers_storing_one_new_article_at_once_keep_one_copy(db_url):
+    """Two processes store the same new article at once (two fetchers on overlapping outlets). The second
+    looked it up before the first committed; its insert then waits, and must notice the first's copy:
+    one row, one search entry, its tags counted once."""
+    from khabar.model import Tag
+
+    first, second = _article(1), _article(1, text="نص آخر")  # one id (the URL), two versions
+    first.tags = [Tag(display="العراق", key="عراق", score=1.0)]
+    second.tags = [Tag(display="العراق", key="عراق", score=1.0), Tag(display="بغداد", key="بغداد", score=0.5)]
+    with open_store(db_url) as a, open_store(db_url) as b:
+        later = threading.Thread(target=b.upsert_articles, args=([second],))
+        with a.transaction():
+            a.upsert_articles([first])
+            later.start()
+            time.sleep(0.5)  # the second writer is now inside its transaction, waiting for the first
+        later.join(timeout=30)
+        assert not later.is_alive()
+        assert a.count() == 1
+        assert a.get_article(first.id).text == second.text  # the last writer's version
+        assert [t.display for t in a.get_tags(first.id)] == ["العراق", "بغداد"]
+        assert (a.count_tag("عراق"), a.count_tag("بغداد")) == (1, 1)
+        assert a.tag_display("عراق") == "العراق"
+        uses = a.conn.execute("SELECT key, uses FROM tag_forms WHERE uses != 0 ORDER BY key").fetchall()
+        assert sorted(tuple(row) for row in uses) == [("بغداد", 1), ("عراق", 1)]
+        assert a.conn.execute("SELECT COUNT(*) FROM search_index").fetchone()[0] == 1
 
 
 def test_round_trip_keeps_every_field(store):

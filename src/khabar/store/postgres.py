@@ -116,12 +116,15 @@ class PostgresStore(SQLStore):
         """Execute one statement."""
         return self.conn.execute(_pg(sql), params)
 
-    def _xmany(self, sql: str, rows: Iterable[Sequence]) -> None:
-        """Execute one statement for many parameter rows (psycopg pipelines them)."""
+    def _xmany(self, sql: str, rows: Iterable[Sequence]) -> int:
+        """Execute one statement for many parameter rows (psycopg pipelines them); return how many rows
+        it changed."""
         rows = list(rows)
-        if rows:
-            with self.conn.cursor() as cursor:
-                cursor.executemany(_pg(sql), rows)
+        if not rows:
+            return 0
+        with self.conn.cursor() as cursor:
+            cursor.executemany(_pg(sql), rows)
+            return cursor.rowcount
 
     def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         """Insert many new rows with COPY (one stream, not a statement per row)."""

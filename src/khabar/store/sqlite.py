@@ -142,9 +142,9 @@ class SQLiteStore(SQLStore):
         """Execute one statement."""
         return self.conn.execute(sql, params)
 
-    def _xmany(self, sql: str, rows: Iterable[Sequence]) -> None:
-        """Execute one statement for many parameter rows."""
-        self.conn.executemany(sql, rows)
+    def _xmany(self, sql: str, rows: Iterable[Sequence]) -> int:
+        """Execute one statement for many parameter rows; return how many rows it changed."""
+        return self.conn.executemany(sql, rows).rowcount
 
     def _write_search(self, articles: Sequence[Article]) -> None:
         """Index these articles for search (inside the caller's transaction; an updated article's old entry
