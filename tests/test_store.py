@@ -111,6 +111,23 @@ def test_postgresql_compresses_long_texts_with_lz4(postgres_cluster):
     postgres_cluster.drop(url)
 
 
+def test_postgresql_text_compares_byte_by_byte_in_every_table(postgres_cluster):
+    """Whatever the database's default collation: SQLite's order, and no strcoll in the B-trees."""
+    url = postgres_cluster.database()
+    with open_store(url) as store:
+        columns = store.conn.execute(
+            "SELECT c.table_name, c.column_name, c.collation_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.data_type = 'text'"
+        ).fetchall()
+        assert len(columns) > 40
+        assert [(t, c) for t, c, collation in columns if collation != "C"] == []
+        store.upsert_articles([_article(1), _article(2)])
+        assert store.conn.execute("SELECT 'ب' < 'ا' COLLATE \"C\", 'Z' < 'a' COLLATE \"C\"").fetchone() == (False, True)
+        assert [a.id for a in store.iter_articles(batch_size=1)] == sorted([_article(1).id, _article(2).id])
+    postgres_cluster.drop(url)
+
+
 def test_round_trip_keeps_every_field(store):
     original = _article(3)
     store.upsert_articles([original])
