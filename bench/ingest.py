@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -56,27 +57,28 @@ print(json.dumps({"seconds": elapsed, "read": report.read, "stored": report.stor
 """
 
 
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        parents[int(entry.name)] = int(fields.get("PPid", "0").strip())
-        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
-    tree, frontier = {root}, [root]
+    """Resident memory of a process and all its descendants, from /proc (Linux).
+
+    The tree is walked down through each process's ``children`` and its size read from ``statm``: a
+    few small files a sample. Reading the status of every process on the machine took 2.3 ms a
+    sample, 5% of a core at 20 samples a second, taken from the job being measured.
+    """
+    total, frontier = 0, [root]
     while frontier:
-        current = frontier.pop()
-        children = [pid for pid, parent in parents.items() if parent == current and pid not in tree]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree) / 1024
+        pid = frontier.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as statm:
+                total += int(statm.read().split()[1])
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", "rb") as children:
+                    frontier.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):  # the process ended meanwhile
+            continue
+    return total * PAGE_MB
 
 
 def run_once(dump: Path, workers: int, mode: str, cluster=None) -> dict:  # noqa: ANN001 - a support.postgres.Cluster
