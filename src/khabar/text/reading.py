@@ -42,12 +42,19 @@ class WordFacts(NamedTuple):
     fold_hash: int
 
 
+# The functions behind the caches of fold_token, is_stopword and stem. This module's own cache asks
+# each once per word, so theirs only cost: a word first seen took 5.7 µs through them and 4.6 µs
+# without (each worker of an ingest of the dump meets about 205,000 distinct words), and their
+# entries were three more copies of the vocabulary in memory.
+_fold_token, _is_stopword, _stem = fold_token.__wrapped__, is_stopword.__wrapped__, stem.__wrapped__
+
+
 def _facts_of(word: str) -> WordFacts:
     """Compute the :class:`WordFacts` of one token (uncached; see :func:`word_facts`)."""
-    fold = fold_token(word)
-    if is_stopword(word):
+    fold = _fold_token(word)
+    if _is_stopword(word):
         return WordFacts(fold, None, None, word_hash(fold))
-    stemmed = stem(word)
+    stemmed = _stem(word)
     phrase = None if len(word) < 2 or word[0].isdigit() else stemmed
     return WordFacts(fold, stemmed, phrase, word_hash(fold))
 
