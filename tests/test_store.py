@@ -95,18 +95,28 @@ def test_two_writers_storing_one_new_article_at_once_keep_one_copy(db_url):
         assert a.conn.execute("SELECT COUNT(*) FROM search_index").fetchone()[0] == 1
 
 
+def _server_has_lz4(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        try:
+            conn.execute("SET default_toast_compression = 'lz4'")
+        except psycopg.Error:  # a server built without lz4
+            return False
+    return True
+
+
 def test_postgresql_compresses_long_texts_with_lz4(postgres_cluster):
     url = postgres_cluster.database()
     long_text = "نص الخبر الطويل " * 2000  # far past the 2 KB at which PostgreSQL compresses a value
+    lz4 = _server_has_lz4(url)  # without it the migration keeps PostgreSQL's default, pglz
     with open_store(url) as store:
         store.upsert_articles([_article(1, text=long_text)])
         methods = store.conn.execute(
             "SELECT attname, attcompression FROM pg_attribute WHERE attrelid IN ('articles'::regclass, "
             "'search_index'::regclass) AND attname IN ('text', 'document')"
         ).fetchall()
-        assert dict(methods) == {"text": "l", "document": "l"}
+        assert dict(methods) == ({"text": "l", "document": "l"} if lz4 else {"text": "", "document": ""})
         stored = store.conn.execute("SELECT pg_column_compression(text) FROM articles").fetchone()[0]
-        assert stored == "lz4"
+        assert stored == ("lz4" if lz4 else "pglz")
         assert store.get_article(_article(1).id).text == _article(1, text=long_text).text
     postgres_cluster.drop(url)
 
