@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import lru_cache
 
@@ -150,35 +150,36 @@ class PostgresStore(SQLStore):
         if not rows:
             return 0
         listed = ", ".join(columns)
-        with self.transaction():  # the staging table empties itself at each commit
-            staging = self._staging(table, columns, rows)
-            merged = self.conn.execute(
+        with self._staged(table, columns, rows) as staging:
+            return self.conn.execute(
                 f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} ORDER BY {', '.join(keys)} "
                 f"ON CONFLICT ({', '.join(keys)}) {conflict_clause(table, add, replace)}"
             ).rowcount
-            self.conn.execute(f"DELETE FROM {staging}")  # a second merge in the same transaction starts empty
-        return merged
 
-    def _staging(
+    @contextmanager
+    def _staged(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence], shape: str | None = None,
         uncompressed: Sequence[str] = (),
-    ) -> str:
+    ) -> Iterator[str]:
         """Copy rows into this connection's staging table for ``table`` (with the columns of ``shape``, by
-        default those of the table); return its name. It lives as long as the connection, emptied at each
-        commit. A long value is compressed as its table's column says (a value copied on from the staging
-        table stays as it was compressed there), or not at all in the ``uncompressed`` columns."""
+        default those of the table) and give its name, inside a transaction; empty it afterwards, so that
+        the next use in the same transaction starts empty (a commit empties it too). A long value is
+        compressed as its table's column says (a value copied on from the staging table stays as it was
+        compressed there), or not at all in the ``uncompressed`` columns."""
         staging = f"staging_{table}"
-        self.conn.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({shape or f'LIKE {table} INCLUDING COMPRESSION'}) "
-            "ON COMMIT DELETE ROWS"
-        )
-        if uncompressed:
-            storage = ", ".join(f"ALTER COLUMN {c} SET STORAGE EXTERNAL" for c in uncompressed)
-            self.conn.execute(f"ALTER TABLE {staging} {storage}")
-        with self.conn.cursor() as cursor, cursor.copy(f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return staging
+        with self.transaction():
+            self.conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({shape or f'LIKE {table} INCLUDING COMPRESSION'}) "
+                "ON COMMIT DELETE ROWS"
+            )
+            if uncompressed:
+                storage = ", ".join(f"ALTER COLUMN {c} SET STORAGE EXTERNAL" for c in uncompressed)
+                self.conn.execute(f"ALTER TABLE {staging} {storage}")
+            with self.conn.cursor() as cursor, cursor.copy(f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            yield staging
+            self.conn.execute(f"DELETE FROM {staging}")
 
     def _band_sharers(self, wanted: Sequence[tuple[int, int, str]]) -> list[tuple[str, str]]:
         """(asking article, other article) pairs sharing a (band, bucket), for (band, bucket, asking id) rows.
@@ -190,15 +191,12 @@ class PostgresStore(SQLStore):
         """
         if not wanted:
             return []
-        with self.transaction():  # the staging table empties itself at each commit
-            staging = self._staging("band_lookup", ("band", "bucket", "article_id"), wanted, shape="LIKE lsh_bands")
-            pairs = self.conn.execute(
+        with self._staged("band_lookup", ("band", "bucket", "article_id"), wanted, shape="LIKE lsh_bands") as staging:
+            return self.conn.execute(
                 f"SELECT DISTINCT q.article_id, b.article_id FROM {staging} q "
                 "CROSS JOIN LATERAL (SELECT article_id FROM lsh_bands WHERE band = q.band AND bucket = q.bucket "
                 "OFFSET 0) b WHERE b.article_id != q.article_id"
             ).fetchall()
-            self.conn.execute(f"DELETE FROM {staging}")
-        return pairs
 
     def _lock_stamp(self, table: str, column: str) -> None:
         """Hold the stamp's row until the transaction ends, so one process remakes what it stamps."""
@@ -252,17 +250,13 @@ class PostgresStore(SQLStore):
         is already gone, see :meth:`SQLStore._unindex`)."""
         if not articles:
             return
-        with self.transaction():  # the staging table empties itself at each commit
-            staging = self._staging(
-                "search_index", ("article_id", "title", "body"),
-                [(a.id, *(a.search_fields or index_fields(a))) for a in articles],
-                shape="article_id TEXT, title TEXT, body TEXT", uncompressed=("title", "body"),  # read once: not compressed
-            )
+        fields = [(a.id, *(a.search_fields or index_fields(a))) for a in articles]
+        shape = "article_id TEXT, title TEXT, body TEXT"  # the stems are read once there: not compressed
+        with self._staged("search_index", ("article_id", "title", "body"), fields, shape, ("title", "body")) as staging:
             self.conn.execute(
                 "INSERT INTO search_index (article_id, document) SELECT article_id, setweight(to_tsvector('simple', "
                 f"title), 'A') || setweight(to_tsvector('simple', body), 'B') FROM {staging}"
             )
-            self.conn.execute(f"DELETE FROM {staging}")
 
     def search(
         self, query: Query, filters: SearchFilters, limit: int
