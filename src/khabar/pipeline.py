@@ -178,7 +178,7 @@ def ingest_records(
     vectors, stories), ``search=False`` skips the search index (the benchmark
     uses these to measure each stage; every command keeps them all on).
     Batches start at ``batch_size`` articles and double up to ``max_batch_size``; once every record is
-    with the workers, they are cut at ``TAIL_BATCH_SIZE`` again (see there).
+    with the workers, they are cut at ``TAIL_BATCH_SIZE`` (see there).
     """
     report = IngestReport()
     if enrich and store.corpus_documents() == 0:  # no article tagged yet: every tag will be this code's
