@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from conftest import write_jsonl
@@ -73,6 +74,19 @@ def test_corpus_statistics_demote_common_words():
     common.counts.update({"حكوم": 900, "مملك": 950})
     tags = [t.key for t in extract_tags("", text, common)]
     assert tags.index("طاق شمس") < tags.index("حكوم") if "حكوم" in tags else "طاق شمس" in tags
+
+
+def test_idf_table_follows_the_documents_counted():
+    stats = CounterStats()
+    stats.add(["سعود", "رياض"])
+    stats.add(["سعود"])
+    idf = stats.idf()
+    assert idf["سعود"] == math.log(3 / 3)
+    assert idf["رياض"] == math.log(3 / 2)
+    assert idf["مجهول"] == math.log(3 / 1)  # a key no document has ("unknown")
+    stats.add(["رياض"])  # a third document: every idf moves, not only the one counted
+    assert stats.idf()["رياض"] == math.log(4 / 3)
+    assert stats.idf()["سعود"] == math.log(4 / 3)
 
 
 def test_publisher_tags_are_cleaned_and_used(seed_page):

@@ -366,11 +366,10 @@ def _idf(key: str, size: int, stats: TermStats | None, weights: Weights) -> floa
     """Specificity of a key: its inverse document frequency (an unseen phrase: its rarest word's)."""
     if stats is None or stats.documents < 2:
         return weights.default_idf
-    n = stats.documents
-    df = stats.df(key)
-    if size > 1 and df == 0:  # an unseen phrase is as specific as its rarest word
-        return math.log((n + 1) / (min(stats.df(s) for s in key.split(" ")) + 1))
-    return math.log((n + 1) / (df + 1))
+    idf = stats.idf()
+    if size > 1 and stats.df(key) == 0:  # an unseen phrase is as specific as its rarest word
+        return max(idf[s] for s in key.split(" "))
+    return idf[key]
 
 
 def score_candidates(

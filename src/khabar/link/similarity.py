@@ -59,12 +59,13 @@ def weigh_terms(title_terms: list[str], text_terms: list[str], stats: TermStats 
         counts[term] += TITLE_WEIGHT
     if not counts:
         return {}
-    documents = stats.documents if stats else 0
-    weights = {}
-    for term, count in counts.items():
-        idf = math.log((documents + 1) / (stats.df(term) + 1)) + 1 if stats and documents > 1 else 1.0
-        weights[term] = count * idf
-    top = sorted(weights.items(), key=lambda item: -item[1])[:TOP_TERMS]
+    if stats and stats.documents > 1:
+        idf = stats.idf()
+        weights = {term: count * (idf[term] + 1) for term, count in counts.items()}
+    else:
+        weights = {term: float(count) for term, count in counts.items()}
+    # Heaviest first, ties in first-seen order (the sort is stable, reverse included).
+    top = [(term, weights[term]) for term in sorted(weights, key=weights.__getitem__, reverse=True)[:TOP_TERMS]]
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
     rounded = ((term, round(w / norm, WEIGHT_DECIMALS)) for term, w in top)
     return {term: w for term, w in rounded if w > 0}
