@@ -180,9 +180,10 @@ def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
     banded = {a.id: bands(a.fingerprint) for a in articles}  # type: ignore[arg-type]
     with store.transaction():
         replaced = {i: bands(old) for i, old in store.signatures(list(banded)).items()}
-        store.put_fingerprints({a.id: (a.fingerprint, banded[a.id]) for a in articles}, replaced)  # type: ignore[misc]
+        candidates = store.put_fingerprints_and_find_candidates(
+            {a.id: (a.fingerprint, banded[a.id]) for a in articles}, replaced  # type: ignore[misc]
+        )
         pairs = []
-        candidates = store.fingerprint_candidates(banded)
         for article in articles:
             for other, other_signature, other_published in candidates[article.id]:
                 if is_duplicate(article.fingerprint, other_signature, article.published, other_published):  # type: ignore[arg-type]

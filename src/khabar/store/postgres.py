@@ -35,7 +35,7 @@ from khabar.errors import StoreError
 from khabar.model import Article
 from khabar.search import TITLE_WEIGHT, Query, SearchFilters, candidate_groups, index_fields
 from khabar.store.migrations import load_migrations
-from khabar.store.sql import SQLStore, conflict_clause, filter_clauses
+from khabar.store.sql import BAND_COLUMNS, SQLStore, band_rows, bands_of, conflict_clause, filter_clauses
 
 POOL_SIZE = int(os.environ.get("KHABAR_PG_POOL", "32"))  # connections per database and process, at most
 MIGRATION_LOCK = 0x6B68_6162  # "khab": the advisory lock migrations take
@@ -149,12 +149,19 @@ class PostgresStore(SQLStore):
         rows = list(rows)
         if not rows:
             return 0
-        listed = ", ".join(columns)
         with self._staged(table, columns, rows) as staging:
-            return self.conn.execute(
-                f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} ORDER BY {', '.join(keys)} "
-                f"ON CONFLICT ({', '.join(keys)}) {conflict_clause(table, add, replace)}"
-            ).rowcount
+            return self._merge_from(staging, table, columns, keys, add, replace)
+
+    def _merge_from(
+        self, staging: str, table: str, columns: Sequence[str], keys: Sequence[str], add: str | None = None,
+        replace: Sequence[str] = (),
+    ) -> int:
+        """Merge the rows of a staging table into ``table`` by one statement, in key order (see :meth:`_merge_rows`)."""
+        listed = ", ".join(columns)
+        return self.conn.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} ORDER BY {', '.join(keys)} "
+            f"ON CONFLICT ({', '.join(keys)}) {conflict_clause(table, add, replace)}"
+        ).rowcount
 
     @contextmanager
     def _staged(
@@ -181,22 +188,44 @@ class PostgresStore(SQLStore):
             yield staging
             self.conn.execute(f"DELETE FROM {staging}")
 
+    def put_fingerprints_and_find_candidates(
+        self,
+        fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]],
+        replaced: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
+        """:meth:`SQLStore.put_fingerprints_and_find_candidates` with the bands copied to the server once:
+        merged into ``lsh_bands`` from the staging table, then looked up from it (copied for each step,
+        they were 486,000 rows twice in an ingest of the dump; docs/benchmarks.md)."""
+        rows = band_rows(bands_of(fingerprints))
+        with self.transaction():
+            self._put_signatures(fingerprints, replaced)
+            if not rows:
+                return self._candidates_of(fingerprints, [])
+            with self._staged("lsh_bands", BAND_COLUMNS, rows) as staging:
+                self._merge_from(staging, "lsh_bands", BAND_COLUMNS, BAND_COLUMNS)
+                sharers = self._sharers_in(staging)
+            return self._candidates_of(fingerprints, sharers)
+
     def _band_sharers(self, wanted: Sequence[tuple[int, int, str]]) -> list[tuple[str, str]]:
         """(asking article, other article) pairs sharing a (band, bucket), for (band, bucket, asking id) rows.
 
         The rows are copied into a staging table (sent as three arrays, they cost the client about 1 s of
-        an ingest of the dump to encode, and the server to decode), then each is looked up through the
-        band index (LATERAL … OFFSET 0 keeps the planner from hashing the whole band table, which it
-        estimates cheaper than a few thousand index probes but is not).
+        an ingest of the dump to encode, and the server to decode), then looked up (:meth:`_sharers_in`).
         """
         if not wanted:
             return []
-        with self._staged("band_lookup", ("band", "bucket", "article_id"), wanted, shape="LIKE lsh_bands") as staging:
-            return self.conn.execute(
-                f"SELECT DISTINCT q.article_id, b.article_id FROM {staging} q "
-                "CROSS JOIN LATERAL (SELECT article_id FROM lsh_bands WHERE band = q.band AND bucket = q.bucket "
-                "OFFSET 0) b WHERE b.article_id != q.article_id"
-            ).fetchall()
+        with self._staged("band_lookup", BAND_COLUMNS, wanted, shape="LIKE lsh_bands") as staging:
+            return self._sharers_in(staging)
+
+    def _sharers_in(self, staging: str) -> list[tuple[str, str]]:
+        """:meth:`_band_sharers` of the (band, bucket, asking id) rows of a staging table: each looked up
+        through the band index (LATERAL … OFFSET 0 keeps the planner from hashing the whole band table,
+        which it estimates cheaper than a few thousand index probes but is not)."""
+        return self.conn.execute(
+            f"SELECT DISTINCT q.article_id, b.article_id FROM {staging} q "
+            "CROSS JOIN LATERAL (SELECT article_id FROM lsh_bands WHERE band = q.band AND bucket = q.bucket "
+            "OFFSET 0) b WHERE b.article_id != q.article_id"
+        ).fetchall()
 
     def _lock_stamp(self, table: str, column: str) -> None:
         """Hold the stamp's row until the transaction ends, so one process remakes what it stamps."""

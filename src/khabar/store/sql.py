@@ -122,6 +122,19 @@ def conflict_clause(table: str, add: str | None, replace: Sequence[str]) -> str:
     return "DO NOTHING"
 
 
+BAND_COLUMNS = ("band", "bucket", "article_id")  # the key of lsh_bands, and all its columns
+
+
+def band_rows(bands: Mapping[str, Sequence[tuple[int, int]]]) -> list[tuple[int, int, str]]:
+    """The ``lsh_bands`` rows (band, bucket, article id) of articles' (band, bucket) pairs."""
+    return [(band, bucket, article_id) for article_id, pairs in bands.items() for band, bucket in pairs]
+
+
+def bands_of(fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]]) -> dict[str, list[tuple[int, int]]]:
+    """Article id → its (band, bucket) pairs, from :meth:`SQLStore.put_fingerprints`' argument."""
+    return {article_id: pairs for article_id, (_, pairs) in fingerprints.items()}
+
+
 def _merged_spans(days: Sequence[float], reach: float) -> list[tuple[float, float]]:
     """The spans within ``reach`` of sorted days, overlapping ones merged (a batch gives one or a few)."""
     spans: list[tuple[float, float]] = []
@@ -459,27 +472,37 @@ class SQLStore(Store):
         """Store (replace) signatures and LSH bands of articles, deleting the ``replaced`` bands by their key
         (the band table has no index by article: it would double its size and its writes)."""
         with self.transaction():
-            self._xmany(
-                "DELETE FROM lsh_bands WHERE band = ? AND bucket = ? AND article_id = ?",
-                [(band, bucket, i) for i, pairs in (replaced or {}).items() for band, bucket in pairs],
-            )
-            self._merge_rows(
-                "fingerprints", ("article_id", "signature"), ("article_id",),
-                [(i, sig) for i, (sig, _) in fingerprints.items()], replace=("signature",),
-            )
-            self._merge_rows(
-                "lsh_bands", ("band", "bucket", "article_id"), ("band", "bucket", "article_id"),
-                [(band, bucket, i) for i, (_, bands) in fingerprints.items() for band, bucket in bands],
-            )
+            self._put_signatures(fingerprints, replaced)
+            self._merge_rows("lsh_bands", BAND_COLUMNS, BAND_COLUMNS, band_rows(bands_of(fingerprints)))
+
+    def _put_signatures(
+        self,
+        fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]],
+        replaced: Mapping[str, Sequence[tuple[int, int]]] | None,
+    ) -> None:
+        """:meth:`put_fingerprints` but for the new bands: the signatures stored, the ``replaced`` bands deleted."""
+        self._xmany(
+            "DELETE FROM lsh_bands WHERE band = ? AND bucket = ? AND article_id = ?",
+            band_rows(replaced or {}),
+        )
+        self._merge_rows(
+            "fingerprints", ("article_id", "signature"), ("article_id",),
+            [(i, sig) for i, (sig, _) in fingerprints.items()], replace=("signature",),
+        )
 
     def fingerprint_candidates(
         self, bands: Mapping[str, Sequence[tuple[int, int]]]
     ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
         """For each article id, the other articles sharing one of its LSH bands, with their signatures and
         publication times: a few queries for a whole batch, not one per article."""
-        wanted = [(band, bucket, article_id) for article_id, pairs in bands.items() for band, bucket in pairs]
-        shared: dict[str, set[str]] = {article_id: set() for article_id in bands}
-        for article_id, other in self._band_sharers(wanted):
+        return self._candidates_of(bands, self._band_sharers(band_rows(bands)))
+
+    def _candidates_of(
+        self, asking: Iterable[str], sharers: Iterable[tuple[str, str]]
+    ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
+        """:meth:`fingerprint_candidates` from the (asking article, other article) pairs that share a band."""
+        shared: dict[str, set[str]] = {article_id: set() for article_id in asking}
+        for article_id, other in sharers:
             shared[article_id].add(other)
         others = sorted(set().union(*shared.values())) if shared else []
         found = {
