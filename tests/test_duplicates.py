@@ -108,6 +108,27 @@ def test_band_candidates_of_a_whole_batch_come_back_per_article(tmp_path, store,
     assert all(sig == signature and published is not None for _, sig, published in found["new"])
 
 
+def test_fingerprints_stored_with_a_batch_find_stored_copies_and_each_other(tmp_path, store, saudinewsnet_sample):
+    original = long_record(saudinewsnet_sample)
+    other = next(r for r in saudinewsnet_sample if len(r["content"].split()) > 200 and r["id"] != original["id"])
+    ingest_paths(store, [str(write_jsonl(tmp_path / "a.jsonl", [copy_of(original, "wire", "2015-07-21T08:00:00Z")]))])
+    (stored,) = [a.id for a in store.iter_articles()]
+    later = [copy_of(original, "copy1", "2015-07-21T09:00:00Z"), copy_of(original, "copy2", "2015-07-21T10:00:00Z"),
+             copy_of(other, "other", "2015-07-21T10:00:00Z")]
+    ingest_paths(store, [str(write_jsonl(tmp_path / "b.jsonl", later))], link=False)  # stored, not yet linked
+    ids = {a.outlet: a.id for a in store.iter_articles()}
+    signature, different = fingerprint(original["content"]), fingerprint(other["content"])
+    batch = {ids["copy1"]: (signature, bands(signature)), ids["copy2"]: (signature, bands(signature)),
+             ids["other"]: (different, bands(different))}
+    found = store.put_fingerprints_and_find_candidates(batch)
+    assert sorted(i for i, _, _ in found[ids["copy1"]]) == sorted([stored, ids["copy2"]])  # the store's and the batch's
+    assert sorted(i for i, _, _ in found[ids["copy2"]]) == sorted([stored, ids["copy1"]])
+    assert found[ids["other"]] == []
+    assert store.signatures(list(batch)) == {i: sig for i, (sig, _) in batch.items()}
+    # stored as put_fingerprints stores them: asked again, the bands find the batch's articles
+    assert [i for i, _, _ in store.fingerprint_candidates({"asker": bands(different)})["asker"]] == [ids["other"]]
+
+
 def test_a_changed_text_replaces_its_bands(tmp_path, store, saudinewsnet_sample):
     original = long_record(saudinewsnet_sample)
     other = next(r for r in saudinewsnet_sample if len(r["content"].split()) > 200 and r["id"] != original["id"])
