@@ -138,6 +138,15 @@ def test_postgresql_text_compares_byte_by_byte_in_every_table(postgres_cluster):
     postgres_cluster.drop(url)
 
 
+def test_stored_ids_are_found_among_many_asked_at_once(store):
+    """More ids than one statement's placeholders hold on SQLite (chunks of 500), one array on PostgreSQL."""
+    stored = [_article(i) for i in range(3)]
+    store.upsert_articles(stored)
+    asked = [f"missing-{n}" for n in range(1200)] + [a.id for a in stored] + ["it's \\ \"odd\", {x}"]
+    assert store.stored_ids(asked) == {a.id for a in stored}
+    assert store.stored_ids([]) == set()
+
+
 def test_round_trip_keeps_every_field(store):
     original = _article(3)
     store.upsert_articles([original])
