@@ -29,7 +29,6 @@ phrase keys), and tags must share keys with search and linking.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
