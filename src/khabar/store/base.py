@@ -183,6 +183,7 @@ class Store(ABC):
         """For each article id, the other articles sharing one of its LSH bands (``bands``: id → its
         (band, bucket) pairs), with their signatures and publication times."""
 
+    @abstractmethod
     def put_fingerprints_and_find_candidates(
         self,
         fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]],
@@ -190,9 +191,6 @@ class Store(ABC):
     ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
         """:meth:`put_fingerprints`, then :meth:`fingerprint_candidates` of the same bands, in one
         transaction (what linking a batch does; a backend may send the bands to its server once for both)."""
-        with self.transaction():
-            self.put_fingerprints(fingerprints, replaced)
-            return self.fingerprint_candidates({i: pairs for i, (_, pairs) in fingerprints.items()})
 
     @abstractmethod
     def duplicate_groups(self, ids: Iterable[str]) -> dict[str, str]:

@@ -490,6 +490,16 @@ class SQLStore(Store):
             [(i, sig) for i, (sig, _) in fingerprints.items()], replace=("signature",),
         )
 
+    def put_fingerprints_and_find_candidates(
+        self,
+        fingerprints: Mapping[str, tuple[bytes, list[tuple[int, int]]]],
+        replaced: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+    ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
+        """:meth:`put_fingerprints`, then :meth:`fingerprint_candidates` of the same bands, in one transaction."""
+        with self.transaction():
+            self.put_fingerprints(fingerprints, replaced)
+            return self.fingerprint_candidates(bands_of(fingerprints))
+
     def fingerprint_candidates(
         self, bands: Mapping[str, Sequence[tuple[int, int]]]
     ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
