@@ -224,7 +224,7 @@ class PostgresStore(SQLStore):
         """
         if not wanted:
             return []
-        with self._staged("band_lookup", BAND_COLUMNS, wanted, shape="LIKE lsh_bands") as staging:
+        with self._staged("lsh_bands", BAND_COLUMNS, wanted) as staging:  # the band rows' one staging table
             return self._sharers_in(staging)
 
     def _sharers_in(self, staging: str) -> list[tuple[str, str]]:
