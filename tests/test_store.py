@@ -138,6 +138,18 @@ def test_postgresql_text_compares_byte_by_byte_in_every_table(postgres_cluster):
     postgres_cluster.drop(url)
 
 
+def test_postgresql_connections_compile_no_statement(postgres_cluster):
+    """Every pooled connection, the first and those opened while it is in use, has JIT compilation off."""
+    url = postgres_cluster.database()
+    with open_store(url) as store, open_store(url) as other:
+        assert store.conn is not other.conn
+        for conn in (store.conn, other.conn):
+            assert conn.execute("SHOW jit").fetchone()[0] == "off"
+            # the server's default is on: the setting is the connection's own
+            assert conn.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'").fetchone()[0] == "on"
+    postgres_cluster.drop(url)
+
+
 def test_stored_ids_are_found_among_many_asked_at_once(store):
     """More ids than one statement's placeholders hold on SQLite (chunks of 500), one array on PostgreSQL."""
     stored = [_article(i) for i in range(3)]

@@ -52,12 +52,25 @@ def _pg(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+def _configure(conn: psycopg.Connection) -> None:
+    """Set up a new pooled connection: no JIT compilation of its statements.
+
+    PostgreSQL compiles a statement whose estimated cost is high (``jit_above_cost``); the near-duplicate
+    band lookup of a batch crossed that line and spent 0.45 of its 1.90 s compiling over an ingest of the
+    dump (``pg_stat_statements``; docs/benchmarks.md), while khabar's statements are index lookups and
+    merges that compiled code does not speed up.
+    """
+    conn.execute("SET jit = off")
+
+
 def _pool(url: str) -> ConnectionPool:
     """This process's connection pool for a database URL (opened on first use)."""
     with _pools_lock:
         pool = _pools.get(url)
         if pool is None or pool.closed:
-            pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True}, open=False)
+            pool = ConnectionPool(
+                url, min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True}, configure=_configure, open=False
+            )
             pool.open(wait=True, timeout=10)
             _pools[url] = pool
         return pool
@@ -229,13 +242,23 @@ class PostgresStore(SQLStore):
 
     def _sharers_in(self, staging: str) -> list[tuple[str, str]]:
         """:meth:`_band_sharers` of the (band, bucket, asking id) rows of a staging table: each looked up
-        through the band index (LATERAL … OFFSET 0 keeps the planner from hashing the whole band table,
-        which it estimates cheaper than a few thousand index probes but is not)."""
-        return self.conn.execute(
-            f"SELECT DISTINCT q.article_id, b.article_id FROM {staging} q "
-            "CROSS JOIN LATERAL (SELECT article_id FROM lsh_bands WHERE band = q.band AND bucket = q.bucket "
-            "OFFSET 0) b WHERE b.article_id != q.article_id"
+        in the band index, by a nested loop over the staging rows.
+
+        Left to itself, the planner hashes the whole band table (cheaper by its estimate than a few
+        thousand index probes, but it grows with the store) or probes through a bitmap heap scan, a
+        bitmap built and read for each of the batch's bands. A plain index scan does the same lookups
+        in 90–95 ms for 80,000 bands, where the bitmap took 215–250 (docs/benchmarks.md); the other
+        plans are turned off for this statement only (inside the staging table's transaction: were it
+        to fail, the rollback would restore them too).
+        """
+        plans = ("enable_hashjoin", "enable_mergejoin", "enable_bitmapscan")
+        self.conn.execute("SELECT " + ", ".join(f"set_config('{plan}', 'off', true)" for plan in plans))
+        sharers = self.conn.execute(
+            f"SELECT DISTINCT q.article_id, b.article_id FROM {staging} q JOIN lsh_bands b "
+            "ON b.band = q.band AND b.bucket = q.bucket WHERE b.article_id != q.article_id"
         ).fetchall()
+        self.conn.execute("; ".join(f"RESET {plan}" for plan in plans))
+        return sharers
 
     def _lock_stamp(self, table: str, column: str) -> None:
         """Hold the stamp's row until the transaction ends, so one process remakes what it stamps."""
