@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import example, given, settings, strategies as st
 
-from khabar.text import display_form, fold_match, match_key, tokenize
+from khabar.text import display_form, fold_match, guess_language, match_key, tokenize
 from khabar.text.normalize import FOLDING_TABLE, Level
 
 SEED_PERSIAN = "التحالف الدولی فی العراق"  # Persian yeh (ی) as on the seed page's tag list
@@ -144,3 +146,34 @@ def test_display_form_of_real_articles_matches_the_plain_definition(saudinewsnet
     assert any("\xa0" in t for t in texts) and any("\u0640" in t for t in texts)  # the sample has both
     for text in texts:
         assert display_form(text) == _display_by_whole_translation(text)
+
+
+# guess_language ---------------------------------------------------------------------------------------
+
+def _guess_by_patterns(text: str) -> str:
+    """The definition guess_language implements, with regular expressions: of the first 60 words in
+    the first 1,000 characters, those starting with a letter; Arabic when at least half of them start
+    with an Arabic one."""
+    words = [w for w in text[:1000].split()[:60] if re.match(r"[^\W\d_]", w)]
+    if not words:
+        return "und"
+    arabic = sum(1 for w in words if re.match(r"[\u0621-\u064a\u0671-\u06d3]", w))
+    return "ar" if arabic * 2 >= len(words) else "other"
+
+
+def test_language_is_told_by_the_script_of_most_words():
+    assert guess_language("أعلنت وزارة الصحة السعودية اليوم عن حملة جديدة") == "ar"  # the ministry announced…
+    assert guess_language("The ministry of health announced a new campaign") == "other"
+    assert guess_language("2015 ، 33 — !!") == "und"  # numbers and punctuation are not words
+    assert guess_language("") == "und"
+    assert guess_language("وزارة الصحة ministry health") == "ar"  # a tie goes to Arabic
+    assert guess_language("وزارة the ministry of health") == "other"
+    # Only the first 60 words count: 60 English ones, then Arabic that would outnumber them.
+    assert guess_language("news " * 60 + "خبر " * 100) == "other"
+    assert guess_language("²nd ½ ٣") == "other"  # ² and ½ are letters to [^\W\d_]; Arabic-Indic three is a digit
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab_1²½٣ ءاي\u0671ۓ\u06d4۽ \n\t.،")), max_size=300))
+@example("x" * 999 + " ب")
+def test_language_guess_matches_its_definition(text):
+    assert guess_language(text) == _guess_by_patterns(text)

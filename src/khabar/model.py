@@ -111,7 +111,7 @@ class Article:
         if not article.id:
             article.id = article_id(article.url, article.outlet, article.title, article.text)
         if not article.language:
-            article.language = guess_language(article.title + " " + article.text)
+            article.language = guess_language(article.title + " " + article.text[:1000])  # it reads no further
         return article
 
     def normalized(self) -> "Article":

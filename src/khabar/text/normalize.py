@@ -118,8 +118,8 @@ _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[،؛؟])")
 _NO_SPACE_AFTER_PUNCT = re.compile(r"([،؛؟])(?=\w)")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 _ALL_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0300-\u036f]")
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
-_ANY_LETTER = re.compile(r"[^\W\d_]")
+# The Arabic letters (hamza to yeh, alef wasla to yeh barree) a word must start with to count as Arabic.
+ARABIC_LETTER_RANGES = (("\u0621", "\u064a"), ("\u0671", "\u06d3"))
 
 
 def _nfkc(text: str) -> str:
@@ -216,14 +216,26 @@ def key_of_tokens(tokens: list[str]) -> str:
     return " ".join([fold_token(t) for t in tokens])
 
 
+def _is_arabic_letter(char: str) -> bool:
+    """Whether a character is in :data:`ARABIC_LETTER_RANGES`."""
+    for low, high in ARABIC_LETTER_RANGES:
+        if low <= char <= high:
+            return True
+    return False
+
+
 def guess_language(text: str) -> str:
     """``"ar"`` when most words of the text are Arabic, ``"und"`` for no words, else ``"other"``.
 
     A script count, not a language model: enough to tell Arabic articles from
-    the rest in a news dump.
+    the rest in a news dump. Of the first 60 words (in the first 1,000
+    characters), those that start with a letter count, and the Arabic ones
+    among them decide.
     """
-    words = [w for w in text[:1000].split()[:60] if _ANY_LETTER.match(w)]
-    if not words:
+    # A letter is what the pattern [^\W\d_] matches (alphanumeric, not a decimal digit), tested on
+    # each word's first character: a regular expression a word cost 2% of an ingest's workers.
+    letters = [c for c in (w[0] for w in text[:1000].split()[:60]) if c.isalnum() and not c.isdecimal()]
+    if not letters:
         return "und"
-    arabic = sum(1 for w in words if _ARABIC_LETTER.match(w))
-    return "ar" if arabic * 2 >= len(words) else "other"
+    arabic = sum(map(_is_arabic_letter, letters))
+    return "ar" if arabic * 2 >= len(letters) else "other"
