@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from khabar.allocator import freed_memory_kept
 from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker_store
 from khabar.enrich.tags import document_of, tagger_stamp
 from khabar.errors import RecordError
@@ -225,7 +226,9 @@ def ingest_records(
 
     # While a batch is stored, the workers prepare the next one: enough chunks in flight to fill it.
     ahead = 4 * workers + max_batch_size // CHUNK_SIZE
-    with seldom_collections():  # fewer cycle collections while the batches pass (see GC_THRESHOLD)
+    # Fewer cycle collections while the batches pass (see GC_THRESHOLD), and freed memory reused rather
+    # than faulted in again (khabar.allocator).
+    with seldom_collections(), freed_memory_kept():
         for prepared in ordered_map(work, chunks(), workers, ahead):
             add_counts(term_counts, prepared.term_counts)
             new_documents += prepared.new_documents
