@@ -6,7 +6,9 @@ numpy arrays of the story window, psycopg's buffers. glibc gives a block above i
 the free top of its heap to the system; the next block of that size is then faulted in again,
 page by page, each page zeroed by the kernel. Over an ingest of the 31k dump on PostgreSQL that
 was 164,000 page faults and 1.0–1.15 s of system time in the main process; keeping freed memory
-made it 94,000 and 0.47–0.52 s (docs/benchmarks.md). Outside glibc (musl, macOS) nothing changes.
+made it 94,000 and 0.47–0.52 s, the process's peak unchanged (on SQLite the peak grew by 140–170 MB,
+so the pipeline keeps memory on PostgreSQL only; docs/benchmarks.md). Outside glibc (musl, macOS)
+nothing changes.
 
 Python's own small-object arenas are not malloc's, and are not affected.
 """

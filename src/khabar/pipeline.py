@@ -11,6 +11,7 @@ and link stages run on the ids each batch stored or changed.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -226,9 +227,11 @@ def ingest_records(
 
     # While a batch is stored, the workers prepare the next one: enough chunks in flight to fill it.
     ahead = 4 * workers + max_batch_size // CHUNK_SIZE
-    # Fewer cycle collections while the batches pass (see GC_THRESHOLD), and freed memory reused rather
-    # than faulted in again (khabar.allocator).
-    with seldom_collections(), freed_memory_kept():
+    # Fewer cycle collections while the batches pass (see GC_THRESHOLD), and on PostgreSQL freed memory
+    # reused rather than faulted in again (khabar.allocator). On SQLite it made the main process's peak
+    # 140-170 MB larger for 1% of the ingest's time (docs/benchmarks.md), so SQLite goes without.
+    keep_memory = freed_memory_kept() if store.dialect == "postgres" else nullcontext()
+    with seldom_collections(), keep_memory:
         for prepared in ordered_map(work, chunks(), workers, ahead):
             add_counts(term_counts, prepared.term_counts)
             new_documents += prepared.new_documents
