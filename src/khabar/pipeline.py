@@ -11,9 +11,9 @@ and link stages run on the ids each batch stored or changed.
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 

@@ -234,7 +234,8 @@ def guess_language(text: str) -> str:
     """
     # A letter is what the pattern [^\W\d_] matches (alphanumeric, not a decimal digit), tested on
     # each word's first character: a regular expression a word cost 2% of an ingest's workers.
-    letters = [c for c in (w[0] for w in text[:1000].split()[:60]) if c.isalnum() and not c.isdecimal()]
+    firsts = [word[0] for word in text[:1000].split()[:60]]
+    letters = [c for c in firsts if c.isalnum() and not c.isdecimal()]
     if not letters:
         return "und"
     arabic = sum(map(_is_arabic_letter, letters))
