@@ -150,6 +150,7 @@ def test_display_form_of_real_articles_matches_the_plain_definition(saudinewsnet
 
 # guess_language ---------------------------------------------------------------------------------------
 
+
 def _guess_by_patterns(text: str) -> str:
     """The definition guess_language implements, with regular expressions: of the first 60 words in
     the first 1,000 characters, those starting with a letter; Arabic when at least half of them start
