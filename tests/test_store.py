@@ -150,6 +150,24 @@ def test_postgresql_connections_compile_no_statement(postgres_cluster):
     postgres_cluster.drop(url)
 
 
+def test_postgresql_counter_updates_stay_on_their_page(postgres_cluster):
+    """Adding to counted terms rewrites their rows beside the old versions (heap-only), no index touched."""
+    url = postgres_cluster.database()
+    with open_store(url) as store:
+        keys = [f"term{n:05d}" for n in range(3000)]  # fills some 20 pages of term_stats
+        store.add_term_stats(dict.fromkeys(keys, 1), documents=1)
+        again = keys[::5]  # a later batch sees a fifth of the terms again
+        with store.transaction():
+            store.add_term_stats(dict.fromkeys(again, 1), documents=1)
+            updated, heap_only = store.conn.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'term_stats'"
+            ).fetchone()
+        assert updated == len(again)
+        assert heap_only == len(again)  # on full pages (fill factor 100) most went to other pages
+        assert store.load_term_stats().counts[again[1]] == 2
+    postgres_cluster.drop(url)
+
+
 def test_stored_ids_are_found_among_many_asked_at_once(store):
     """More ids than one statement's placeholders hold on SQLite (chunks of 500), one array on PostgreSQL."""
     stored = [_article(i) for i in range(3)]
