@@ -217,15 +217,22 @@ class PostgresStore(SQLStore):
         replaced: Mapping[str, Sequence[tuple[int, int]]] | None = None,
     ) -> dict[str, list[tuple[str, bytes, datetime | None]]]:
         """:meth:`SQLStore.put_fingerprints_and_find_candidates` with the bands copied to the server once:
-        merged into ``lsh_bands`` from the staging table, then looked up from it (copied for each step,
-        they were 486,000 rows twice in an ingest of the dump; docs/benchmarks.md)."""
+        inserted into ``lsh_bands`` from the staging table, then looked up from it (copied for each step,
+        they were 486,000 rows twice in an ingest of the dump; docs/benchmarks.md).
+
+        A plain insert, where other rows are merged (``ON CONFLICT``): an article's band rows are those of
+        its stored signature, and the ``replaced`` ones are deleted first, so none of these rows can be
+        there already. Checking each for a conflict anyway took the server 1.5 s of an ingest of the dump
+        where inserting took 0.9 (docs/benchmarks.md); were a row there after all, the unique key would
+        fail the batch, which is rolled back whole."""
         rows = band_rows(bands_of(fingerprints))
         with self.transaction():
             self._put_signatures(fingerprints, replaced)
             if not rows:
                 return self._candidates_of(fingerprints, [])
             with self._staged("lsh_bands", BAND_COLUMNS, rows) as staging:
-                self._merge_from(staging, "lsh_bands", BAND_COLUMNS, BAND_COLUMNS)
+                listed = ", ".join(BAND_COLUMNS)
+                self.conn.execute(f"INSERT INTO lsh_bands ({listed}) SELECT {listed} FROM {staging} ORDER BY {listed}")
                 sharers = self._sharers_in(staging)
             return self._candidates_of(fingerprints, sharers)
 
