@@ -71,28 +71,29 @@ def test_upsert_counts_new_changed_and_unchanged(store):
 def test_two_writers_storing_one_new_article_at_once_keep_one_copy(db_url):
     """Two processes store the same new article at once (two fetchers on overlapping outlets). The second
     looked it up before the first committed; its insert then waits, and must notice the first's copy:
-    one row, one search entry, its tags counted once."""
+    one row, one search entry, its tags counted once; the other new article of its batch is stored too."""
     from khabar.model import Tag
 
     first, second = _article(1), _article(1, text="نص آخر")  # one id (the URL), two versions
     first.tags = [Tag(display="العراق", key="عراق", score=1.0)]
     second.tags = [Tag(display="العراق", key="عراق", score=1.0), Tag(display="بغداد", key="بغداد", score=0.5)]
     with open_store(db_url) as a, open_store(db_url) as b:
-        later = threading.Thread(target=b.upsert_articles, args=([second],))
+        later = threading.Thread(target=b.upsert_articles, args=([second, _article(2)],))
         with a.transaction():
             a.upsert_articles([first])
             later.start()
             time.sleep(0.5)  # the second writer is now inside its transaction, waiting for the first
         later.join(timeout=30)
         assert not later.is_alive()
-        assert a.count() == 1
+        assert a.count() == 2
         assert a.get_article(first.id).text == second.text  # the last writer's version
+        assert a.get_article(_article(2).id).text == _article(2).text
         assert [t.display for t in a.get_tags(first.id)] == ["العراق", "بغداد"]
         assert (a.count_tag("عراق"), a.count_tag("بغداد")) == (1, 1)
         assert a.tag_display("عراق") == "العراق"
         uses = a.conn.execute("SELECT key, uses FROM tag_forms WHERE uses != 0 ORDER BY key").fetchall()
         assert sorted(tuple(row) for row in uses) == [("بغداد", 1), ("عراق", 1)]
-        assert a.conn.execute("SELECT COUNT(*) FROM search_index").fetchone()[0] == 1
+        assert a.conn.execute("SELECT COUNT(*) FROM search_index").fetchone()[0] == 2
 
 
 def _server_has_lz4(url: str) -> bool:

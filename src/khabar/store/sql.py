@@ -206,6 +206,11 @@ class SQLStore(Store):
             sorted(rows, key=itemgetter(columns.index(keys[0]))) if len(keys) == 1 else sorted(rows),
         )
 
+    def _insert_new_rows(self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Sequence[Sequence]) -> int:
+        """Insert rows looked for and not found: :meth:`_merge_rows` without replacing, as a row another writer
+        has stored since may be there after all. Returns how many were inserted."""
+        return self._merge_rows(table, columns, keys, rows)
+
     def _lock_articles(self, ids: Sequence[str]) -> None:
         """Lock these articles' rows until the transaction ends (where writers can interleave)."""
 
@@ -325,7 +330,7 @@ class SQLStore(Store):
                 self._xmany(_UPSERT, updated_rows)
             # New articles go in as new, counted, so that one stored by another writer since the lookup above
             # (PostgreSQL locks no row that does not exist yet; this insert then waited for it) is noticed.
-            if self._merge_rows("articles", _ROW_COLUMNS, ("id",), new_rows) < len(new_rows):
+            if self._insert_new_rows("articles", _ROW_COLUMNS, ("id",), new_rows) < len(new_rows):
                 # Each is then taken as stored, as if it had been known (its entry and its tags are replaced).
                 raced = [row[0] for row in new_rows]
                 self._lock_articles(raced)
