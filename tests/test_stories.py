@@ -116,3 +116,11 @@ def test_close_pairs_are_the_whole_product_above_the_threshold():
     # The inputs are left as they were.
     assert np.array_equal(left.data, before[0]) and np.array_equal(left.indices, before[1])
     assert np.array_equal(right.indices, before[2])
+
+
+def test_a_placed_article_keeps_its_story_when_placed_again_in_a_batch_of_new_ones(store):
+    """Placing writes new rows straight in on PostgreSQL; one already there makes it merge instead, which
+    leaves that article's story alone and still places the others."""
+    store.assign_stories({"a1": "story-1"})
+    store.assign_stories({"a1": "story-2", "a2": "story-2", "a3": "story-3"})
+    assert store.stories_of(["a1", "a2", "a3"]) == {"a1": "story-1", "a2": "story-2", "a3": "story-3"}

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -165,33 +166,31 @@ class PostgresStore(SQLStore):
         rows: Iterable[Sequence],
         add: str | None = None,
         replace: Sequence[str] = (),
+        mostly_new: bool = False,
     ) -> int:
         """:meth:`SQLStore._merge_rows` through a staging table: the rows are copied in (one stream), then
         merged by one statement, in key order, instead of one upsert statement per row (which cost the
-        client about 10 µs a row in psycopg, the copy 2)."""
+        client about 10 µs a row in psycopg, the copy 2).
+
+        Rows ``mostly_new`` are first copied straight into ``table``, inside a savepoint: through the
+        staging table each was written twice (an article's text compressed into the staging table's
+        storage, then copied out again), and new articles took the server 0.8 s of copying and 0.5 s of
+        merging over an ingest of the dump, where a copy alone takes about 1 (docs/benchmarks.md). A row
+        that is there after all (stored by another writer since it was looked for) fails that copy with a
+        unique violation; the savepoint is rolled back and the rows are merged.
+        """
         rows = list(rows)
         if not rows:
             return 0
+        if mostly_new:
+            try:
+                with self.conn.transaction():  # a savepoint: the caller's transaction goes on if this fails
+                    self._insert_rows(table, columns, sorted(rows, key=itemgetter(columns.index(keys[0]))))
+                return len(rows)
+            except psycopg.errors.UniqueViolation:
+                pass
         with self._staged(table, columns, rows) as staging:
             return self._merge_from(staging, table, columns, keys, add, replace)
-
-    def _insert_new_rows(self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Sequence[Sequence]) -> int:
-        """:meth:`SQLStore._insert_new_rows` by copying the rows straight into ``table``, inside a savepoint.
-
-        Merging through a staging table wrote every row twice (an article's text compressed into the
-        staging table's storage and copied out again): 0.8 s of the server copying and 0.5 s inserting over
-        an ingest of the dump, where the copy alone takes 0.9 (docs/benchmarks.md). A row that another writer
-        stored since it was looked for fails the copy with a unique violation: the savepoint is rolled back
-        and the rows are merged, which leaves that row alone and counts it out.
-        """
-        if not rows:
-            return 0
-        try:
-            with self.conn.transaction():  # a savepoint: the batch's transaction goes on if the copy fails
-                self._insert_rows(table, columns, rows)
-        except psycopg.errors.UniqueViolation:
-            return self._merge_rows(table, columns, keys, rows)
-        return len(rows)
 
     def _merge_from(
         self, staging: str, table: str, columns: Sequence[str], keys: Sequence[str], add: str | None = None,

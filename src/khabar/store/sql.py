@@ -193,10 +193,12 @@ class SQLStore(Store):
         rows: Iterable[Sequence],
         add: str | None = None,
         replace: Sequence[str] = (),
+        mostly_new: bool = False,
     ) -> int:
         """Insert rows whose ``keys`` may already be in ``table``: those are left alone, or, with ``add``,
         have that column's value added (a counter), or with ``replace`` those columns' values replaced.
-        Rows must not repeat a key. Returns how many rows were inserted or changed."""
+        Rows must not repeat a key. Returns how many rows were inserted or changed. ``mostly_new`` says
+        that the rows are seldom there already (a backend may then try inserting them plainly first)."""
         return self._xmany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             f"ON CONFLICT ({', '.join(keys)}) {conflict_clause(table, add, replace)}",
@@ -205,11 +207,6 @@ class SQLStore(Store):
             # whole rows (the dump's 354,288 term statistics, shuffled: 0.45 → 0.28 s).
             sorted(rows, key=itemgetter(columns.index(keys[0]))) if len(keys) == 1 else sorted(rows),
         )
-
-    def _insert_new_rows(self, table: str, columns: Sequence[str], keys: Sequence[str], rows: Sequence[Sequence]) -> int:
-        """Insert rows looked for and not found: :meth:`_merge_rows` without replacing, as a row another writer
-        has stored since may be there after all. Returns how many were inserted."""
-        return self._merge_rows(table, columns, keys, rows)
 
     def _lock_articles(self, ids: Sequence[str]) -> None:
         """Lock these articles' rows until the transaction ends (where writers can interleave)."""
@@ -330,7 +327,7 @@ class SQLStore(Store):
                 self._xmany(_UPSERT, updated_rows)
             # New articles go in as new, counted, so that one stored by another writer since the lookup above
             # (PostgreSQL locks no row that does not exist yet; this insert then waited for it) is noticed.
-            if self._insert_new_rows("articles", _ROW_COLUMNS, ("id",), new_rows) < len(new_rows):
+            if self._merge_rows("articles", _ROW_COLUMNS, ("id",), new_rows, mostly_new=True) < len(new_rows):
                 # Each is then taken as stored, as if it had been known (its entry and its tags are replaced).
                 raced = [row[0] for row in new_rows]
                 self._lock_articles(raced)
@@ -492,7 +489,7 @@ class SQLStore(Store):
         )
         self._merge_rows(
             "fingerprints", ("article_id", "signature"), ("article_id",),
-            [(i, sig) for i, (sig, _) in fingerprints.items()], replace=("signature",),
+            [(i, sig) for i, (sig, _) in fingerprints.items()], replace=("signature",), mostly_new=not replaced,
         )
 
     def put_fingerprints_and_find_candidates(
@@ -597,6 +594,7 @@ class SQLStore(Store):
             self._merge_rows(
                 "article_vectors", ("article_id", "vector"), ("article_id",),
                 [(i, orjson.dumps(vector).decode()) for i, vector in vectors.items()], replace=("vector",),
+                mostly_new=not any(old.values()),  # an article without a stored vector has an empty one here
             )
             days = {i: epoch_day(published.get(i)) for i in vectors}
             # In term order, so that B-tree inserts touch each page once. Sorting on the term alone is
@@ -732,7 +730,9 @@ class SQLStore(Store):
     def assign_stories(self, assignment: Mapping[str, str]) -> None:
         """Put articles in stories (article id → story id); an article already placed keeps its story."""
         with self.transaction():
-            self._merge_rows("story_members", ("article_id", "story_id"), ("article_id",), assignment.items())
+            self._merge_rows(
+                "story_members", ("article_id", "story_id"), ("article_id",), assignment.items(), mostly_new=True
+            )
 
     def recent_story_vectors(
         self, days: float, since: datetime | None = None
