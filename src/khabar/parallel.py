@@ -49,10 +49,12 @@ WORKER_NICENESS = 10
 # candidates, rows), and CPython's cycle collector ran every 700 net allocations, now and then walking
 # every object alive: the words' cache, the story window, every module loaded. These objects are freed
 # by reference counting (nothing here builds cycles to be collected), so while it ingests a process
-# collects every 20,000 instead (:func:`seldom_collections`), and a worker freezes what it starts with
-# (never walked again). Over the 31k dump the collector's time went from 2.3 to 0.2 s in each worker
-# and from 1.35 to 0.7 s in the main process (docs/benchmarks.md).
-GC_THRESHOLD = 20_000
+# collects every 400,000 instead (:func:`seldom_collections`), and a worker freezes what it starts with
+# (never walked again). Over the 31k dump the collector's time went from 2.3 to 0.2 s in each worker at
+# 20,000, and from 1.35 to 0.55-0.63 s in the main process, where the full collections every hundred
+# young ones still walked every batch's articles and the story window; at 400,000 there are 35 young
+# collections in an ingest of the dump and no full one: 0.02 s (docs/benchmarks.md).
+GC_THRESHOLD = 400_000
 
 
 def _end_with(owner: int) -> None:
