@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import lru_cache
-from operator import itemgetter
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -36,7 +35,15 @@ from khabar.errors import StoreError
 from khabar.model import Article
 from khabar.search import TITLE_WEIGHT, Query, SearchFilters, candidate_groups, index_fields
 from khabar.store.migrations import load_migrations
-from khabar.store.sql import BAND_COLUMNS, SQLStore, band_rows, bands_of, conflict_clause, filter_clauses
+from khabar.store.sql import (
+    BAND_COLUMNS,
+    SQLStore,
+    band_rows,
+    bands_of,
+    conflict_clause,
+    filter_clauses,
+    in_key_order,
+)
 
 POOL_SIZE = int(os.environ.get("KHABAR_PG_POOL", "32"))  # connections per database and process, at most
 MIGRATION_LOCK = 0x6B68_6162  # "khab": the advisory lock migrations take
@@ -185,7 +192,7 @@ class PostgresStore(SQLStore):
         if mostly_new:
             try:
                 with self.conn.transaction():  # a savepoint: the caller's transaction goes on if this fails
-                    self._insert_rows(table, columns, sorted(rows, key=itemgetter(columns.index(keys[0]))))
+                    self._insert_rows(table, columns, in_key_order(rows, columns, keys))
                 return len(rows)
             except psycopg.errors.UniqueViolation:
                 pass

@@ -122,6 +122,13 @@ def conflict_clause(table: str, add: str | None, replace: Sequence[str]) -> str:
     return "DO NOTHING"
 
 
+def in_key_order(rows: Iterable[Sequence], columns: Sequence[str], keys: Sequence[str]) -> list[Sequence]:
+    """Rows to merge or insert, sorted by their key: B-tree pages are touched once, and concurrent writers
+    lock alike. Keys do not repeat, so one key column orders the rows alone, and sorting on it is faster
+    than comparing whole rows (the dump's 354,288 term statistics, shuffled: 0.45 → 0.28 s)."""
+    return sorted(rows, key=itemgetter(columns.index(keys[0]))) if len(keys) == 1 else sorted(rows)
+
+
 BAND_COLUMNS = ("band", "bucket", "article_id")  # the key of lsh_bands, and all its columns
 
 
@@ -202,10 +209,7 @@ class SQLStore(Store):
         return self._xmany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             f"ON CONFLICT ({', '.join(keys)}) {conflict_clause(table, add, replace)}",
-            # In key order: B-tree pages are touched once, and concurrent writers lock alike. Keys do not
-            # repeat, so one key column orders the rows alone, and sorting on it is faster than comparing
-            # whole rows (the dump's 354,288 term statistics, shuffled: 0.45 → 0.28 s).
-            sorted(rows, key=itemgetter(columns.index(keys[0]))) if len(keys) == 1 else sorted(rows),
+            in_key_order(rows, columns, keys),
         )
 
     def _lock_articles(self, ids: Sequence[str]) -> None:
