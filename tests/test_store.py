@@ -169,6 +169,16 @@ def test_postgresql_counter_updates_stay_on_their_page(postgres_cluster):
     postgres_cluster.drop(url)
 
 
+def test_statistics_added_twice_in_one_transaction_count_once_each(store):
+    """On PostgreSQL the rows of a merge pass through a staging table, emptied after each use: a second
+    merge in the same transaction must not bring the first one's rows again."""
+    with store.transaction():
+        store.add_term_stats({"عراق": 1, "بغداد": 1}, documents=1)
+        store.add_term_stats({"عراق": 1}, documents=1)
+    stats = store.load_term_stats()
+    assert (stats.documents, stats.counts["عراق"], stats.counts["بغداد"]) == (2, 2, 1)
+
+
 def test_stored_ids_are_found_among_many_asked_at_once(store):
     """More ids than one statement's placeholders hold on SQLite (chunks of 500), one array on PostgreSQL."""
     stored = [_article(i) for i in range(3)]
