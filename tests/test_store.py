@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from khabar.errors import ConfigError, StoreError
-from khabar.model import Article
+from khabar.model import Article, Tag
 from khabar.store import open_store
 from khabar.store.migrations import load_migrations
 
@@ -177,6 +177,32 @@ def test_statistics_added_twice_in_one_transaction_count_once_each(store):
         store.add_term_stats({"عراق": 1}, documents=1)
     stats = store.load_term_stats()
     assert (stats.documents, stats.counts["عراق"], stats.counts["بغداد"]) == (2, 2, 1)
+
+
+def test_copied_values_come_back_exactly(store):
+    """PostgreSQL takes a batch's rows by COPY, in its binary format: what COPY's text format has to escape
+    (backslashes, a \\N that reads as NULL, line breaks, tabs), floats to their last bit and every byte
+    value of a signature come back as they went in, through each table a batch copies into. SQLite, which
+    inserts them, the same."""
+    awkward = "سطر \\N وخط\\ مائل\nسطر\tثان\r"
+    article = _article(7, text=awkward)
+    assert "\\N" in article.text and "\n" in article.text  # what display normalization keeps of it
+    store.upsert_articles([article])
+    assert store.get_article(article.id).text == article.text
+    store.add_term_stats({awkward: 3}, documents=3)
+    assert store.load_term_stats().counts[awkward] == 3
+    tag = Tag(display=awkward, key=awkward, score=0.1 + 0.2)
+    store.set_tags({article.id: [tag]})
+    assert store.get_tags(article.id) == [tag]
+    assert store.tag_display(awkward) == awkward
+    signature = bytes(range(256)) + bytes(range(128))  # 96 values of 4 bytes, every byte value
+    store.put_fingerprints({article.id: (signature, [(0, 2**62 + 1), (1, 7)])})
+    assert store.signatures([article.id]) == {article.id: signature}
+    assert store.fingerprint_candidates({"other": [(0, 2**62 + 1)]})["other"][0][:2] == (article.id, signature)
+    weight = 0.1 + 0.2  # 0.30000000000000004
+    store.put_term_vectors({article.id: {awkward: weight}}, {article.id: article.published})
+    assert store.term_vectors([article.id]) == {article.id: {awkward: weight}}
+    assert store.nearest_by_terms({awkward: 1.0}, limit=5, exclude="other") == [(article.id, weight)]
 
 
 def test_stored_ids_are_found_among_many_asked_at_once(store):
