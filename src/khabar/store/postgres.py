@@ -118,7 +118,7 @@ class PostgresStore(SQLStore):
     def __init__(self, url: str) -> None:
         self.url = url
         self._depth = 0
-        self._types: dict[tuple[str, tuple[str, ...]], list[int]] = {}  # see _column_types
+        self._types: dict[str, dict[str, int]] = {}  # table → column → type oid (see _column_types)
         try:
             self._pool = _pool(url)
             self.conn = self._pool.getconn(timeout=30)
@@ -173,7 +173,7 @@ class PostgresStore(SQLStore):
         the copy, where text let the server parse it: the rows khabar copies hold Python values of their
         columns' types (times are TEXT columns, written as ISO strings).
         """
-        types = self._column_types(table, tuple(columns))  # before the copy: it has the connection then
+        types = self._column_types(table, columns)  # before the copy: it has the connection then
         with self.conn.cursor() as cursor, cursor.copy(
             f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
         ) as copy:
@@ -181,20 +181,18 @@ class PostgresStore(SQLStore):
             for row in rows:
                 copy.write_row(row)
 
-    def _column_types(self, table: str, columns: tuple[str, ...]) -> list[int]:
-        """The type (its oid) of each of these columns of ``table``, asked of the server once per store
-        and table (a staging table is this connection's own, with the types it was created with)."""
-        key = (table, columns)
-        if key not in self._types:
-            found = dict(
+    def _column_types(self, table: str, columns: Sequence[str]) -> list[int]:
+        """The type (its oid) of each of these columns of ``table``; a table's types are asked of the server
+        once per store (a staging table is this connection's own, with the types it was created with)."""
+        if table not in self._types:
+            self._types[table] = dict(
                 self.conn.execute(
                     "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass "
                     "AND attnum > 0 AND NOT attisdropped",
                     (table,),
                 ).fetchall()
             )
-            self._types[key] = [found[column] for column in columns]
-        return self._types[key]
+        return [self._types[table][column] for column in columns]
 
     def _merge_rows(
         self,
