@@ -5,8 +5,9 @@ spread over worker processes, in three modes: ``plain`` (parse, normalize,
 store), ``tags`` (also keyword tags and corpus statistics, read from the
 store as it grows) and ``full`` (also the search index and linking: what
 ``khabar ingest`` does), the time tagging adds per article, the peak resident
-memory of the main process and of all the job's processes together, and the
-store's size on disk with its largest tables (PostgreSQL: with their indexes).
+memory of the main process and of all the job's processes together, the CPU
+time of the main process, of the workers and (PostgreSQL) of the server, and
+the store's size on disk with its largest tables (PostgreSQL: with their indexes).
 Run from the project root:
 
     python bench/ingest.py [--dump PATH] [--repeat N] [--workers 1 2] [--modes plain tags full]
@@ -58,27 +59,53 @@ print(json.dumps({"seconds": elapsed, "read": report.read, "stored": report.stor
 
 
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+TICK = os.sysconf("SC_CLK_TCK")  # the unit of the CPU times in /proc/<pid>/stat
 
 
-def _tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc (Linux).
+def _cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """A process's CPU time so far, user and system, from /proc (Linux); with ``reaped``, also that of
+    its children that have ended and been waited for. 0 when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()  # after the name, which may hold spaces
+    except OSError:
+        return 0.0
+    used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return used / TICK
 
-    The tree is walked down through each process's ``children`` and its size read from ``statm``: a
-    few small files a sample. Reading the status of every process on the machine took 2.3 ms a
-    sample, 5% of a core at 20 samples a second, taken from the job being measured.
+
+def _tree_sample(root: int) -> dict[int, tuple[float, float]]:
+    """Resident memory (MB) and CPU time (s) of a process and each of its descendants, from /proc (Linux).
+
+    The tree is walked down through each process's ``children`` and each one's size read from ``statm``
+    and its time from ``stat``: a few small files a sample. Reading the status of every process on the
+    machine took 2.3 ms a sample, 5% of a core at 20 samples a second, taken from the job being measured.
     """
-    total, frontier = 0, [root]
+    sample, frontier = {}, [root]
     while frontier:
         pid = frontier.pop()
         try:
             with open(f"/proc/{pid}/statm", "rb") as statm:
-                total += int(statm.read().split()[1])
+                rss = int(statm.read().split()[1]) * PAGE_MB
+            sample[pid] = (rss, _cpu_seconds(pid))
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children", "rb") as children:
                     frontier.extend(int(child) for child in children.read().split())
         except (OSError, ValueError):  # the process ended meanwhile
             continue
-    return total * PAGE_MB
+    return sample
+
+
+def _server_cpu_seconds(cluster) -> float:  # noqa: ANN001 - a support.postgres.Cluster
+    """CPU time of a PostgreSQL cluster's processes so far: the postmaster's own and that of the
+    backends it has reaped (every connection that has closed), plus its processes still running."""
+    try:
+        postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):  # an external server: not on this machine's /proc
+        return 0.0
+    return _cpu_seconds(postmaster, reaped=True) + sum(
+        cpu for pid, (_, cpu) in _tree_sample(postmaster).items() if pid != postmaster
+    )
 
 
 def run_once(dump: Path, workers: int, mode: str, cluster=None) -> dict:  # noqa: ANN001 - a support.postgres.Cluster
@@ -93,12 +120,21 @@ def run_once(dump: Path, workers: int, mode: str, cluster=None) -> dict:  # noqa
             [sys.executable, "-c", CHILD, db, str(dump), str(workers), mode],
             stdout=subprocess.PIPE, text=True,
         )
-        tree_peak = 0.0
+        server_before = _server_cpu_seconds(cluster) if cluster else 0.0
+        tree_peak, cpu_seen = 0.0, {}
         while proc.poll() is None:
-            tree_peak = max(tree_peak, _tree_rss_mb(proc.pid))
+            sample = _tree_sample(proc.pid)
+            tree_peak = max(tree_peak, sum(rss for rss, _ in sample.values()))
+            cpu_seen.update((pid, cpu) for pid, (_, cpu) in sample.items())  # the last time seen of each
             time.sleep(0.05)
         result = json.loads(proc.stdout.read())
         result["tree_peak_rss_mb"] = max(tree_peak, result["peak_rss_mb"])
+        # CPU of the main process, of the others of the job (forkserver and workers; each as last sampled,
+        # so up to 50 ms of each may be missed), and of the PostgreSQL server over the run: unlike the wall
+        # time, which moves with this machine's speed from hour to hour, it tells two versions of the code apart.
+        result["cpu_main"] = cpu_seen.pop(proc.pid, 0.0)
+        result["cpu_others"] = sum(cpu_seen.values())
+        result["cpu_server"] = _server_cpu_seconds(cluster) - server_before if cluster else 0.0
         result["db"] = db
         if cluster and not KEEP:
             cluster.drop(db)
@@ -143,6 +179,9 @@ def main() -> None:
                 )
                 print("        store on disk: {:,.0f} MB; largest: {}".format(
                     r["disk_mb"], ", ".join(f"{name} {mb:,.1f}" for name, mb in r["largest"])))
+                server = f", server {r['cpu_server']:.1f}" if cluster else ""
+                print(f"        CPU: main process {r['cpu_main']:.1f} s, workers (and forkserver) {r['cpu_others']:.1f}{server}; "
+                      f"in all {r['cpu_main'] + r['cpu_others'] + r['cpu_server']:.1f} s")
             seconds = sorted(r["seconds"] for r in runs)[len(runs) // 2]
             medians[(mode, workers)] = seconds
             stored = runs[0]["stored"]
