@@ -101,7 +101,7 @@ def _server_cpu_seconds(cluster) -> float:  # noqa: ANN001 - a support.postgres.
     backends it has reaped (every connection that has closed), plus its processes still running."""
     try:
         postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):  # an external server: not on this machine's /proc
+    except (OSError, ValueError, IndexError):  # no cluster of our own (KHABAR_TEST_POSTGRES): not counted
         return 0.0
     return _cpu_seconds(postmaster, reaped=True) + sum(
         cpu for pid, (_, cpu) in _tree_sample(postmaster).items() if pid != postmaster
@@ -179,7 +179,7 @@ def main() -> None:
                 )
                 print("        store on disk: {:,.0f} MB; largest: {}".format(
                     r["disk_mb"], ", ".join(f"{name} {mb:,.1f}" for name, mb in r["largest"])))
-                server = f", server {r['cpu_server']:.1f}" if cluster else ""
+                server = f", server {r['cpu_server']:.1f}" if cluster and not cluster.external else ""
                 print(f"        CPU: main process {r['cpu_main']:.1f} s, workers (and forkserver) {r['cpu_others']:.1f}{server}; "
                       f"in all {r['cpu_main'] + r['cpu_others'] + r['cpu_server']:.1f} s")
             seconds = sorted(r["seconds"] for r in runs)[len(runs) // 2]
