@@ -427,3 +427,14 @@ def test_all_words_keeps_each_words_spelling_variants(filled):
     found = filled.search(query, SearchFilters(), 10)
     assert len(found) == 1
     assert not filled.search(replace(parse_query("الهجره الدولي"), all_words=True), SearchFilters(), 10)
+
+
+def test_a_huge_text_is_stored_and_found_by_its_first_words(tmp_path, store):
+    """One text past what a PostgreSQL tsvector holds (its stems would make 1.8 MB of one) no longer fails
+    its batch there: every record of the dump is stored, and the huge one is found by its first words."""
+    huge = " ".join(f"w{i:07d}" for i in range(150_000))
+    records = [*RECORDS[:2], {**RECORDS[2], "url": "http://e.com/huge", "title": "نص طويل جدا", "text": huge}, RECORDS[2]]
+    report = ingest_paths(store, [str(write_jsonl(tmp_path / "huge.jsonl", records))])
+    assert (report.stored, report.skipped_total) == (4, 0)
+    assert [h.article.url for h in search(store, "w0000001").hits] == ["http://e.com/huge"]
+    assert search(store, "العراق").hits  # the records after it too

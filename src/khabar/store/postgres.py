@@ -49,6 +49,14 @@ POOL_SIZE = int(os.environ.get("KHABAR_PG_POOL", "32"))  # connections per datab
 MIGRATION_LOCK = 0x6B68_6162  # "khab": the advisory lock migrations take
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: body stems (B) and title stems (A), 1 : TITLE_WEIGHT.
 RANK_WEIGHTS = [0.0, 0.0, round(1 / TITLE_WEIGHT, 4), 1.0]
+# The stems of an article's title and of its body that its search document holds at most (UTF-8 bytes). A
+# tsvector holds at most 1 MiB of lexemes and positions, and to_tsvector fails beyond it, which failed the
+# whole batch of a dump with one huge text in it. Space-separated stems of n bytes make at most 3 n bytes of
+# a tsvector (a one-byte word and its space: the byte, an alignment byte, a count of positions and one
+# position of two bytes each), so 290,000 bytes always fit: about 150,000 Arabic letters of stems, where the
+# longest text of the dump is 60 KB.
+MAX_INDEXED_TITLE_BYTES = 20_000
+MAX_INDEXED_BODY_BYTES = 270_000
 
 _pools: dict[str, ConnectionPool] = {}
 _pools_lock = threading.Lock()
@@ -82,6 +90,16 @@ def _pool(url: str) -> ConnectionPool:
             pool.open(wait=True, timeout=10)
             _pools[url] = pool
         return pool
+
+
+def _cut(stems: str, limit: int) -> str:
+    """The space-separated ``stems`` cut to at most ``limit`` UTF-8 bytes, at a space."""
+    if len(stems) * 4 <= limit:  # a character is at most four bytes: the common case needs no encoding
+        return stems
+    encoded = stems.encode()
+    if len(encoded) <= limit:
+        return stems
+    return encoded[: limit + 1].decode(errors="ignore").rsplit(" ", 1)[0]
 
 
 def _lexeme(stem: str) -> str:
@@ -370,10 +388,14 @@ class PostgresStore(SQLStore):
 
     def _write_search(self, articles: Sequence[Article]) -> None:
         """Index these articles for search (inside the caller's transaction; an updated article's old entry
-        is already gone, see :meth:`SQLStore._unindex`)."""
+        is already gone, see :meth:`SQLStore._unindex`). A text whose stems pass ``MAX_INDEXED_BODY_BYTES``
+        is indexed by its first ones."""
         if not articles:
             return
-        fields = [(a.id, *(a.search_fields or index_fields(a))) for a in articles]
+        fields = []
+        for article in articles:
+            title, body = article.search_fields or index_fields(article)
+            fields.append((article.id, _cut(title, MAX_INDEXED_TITLE_BYTES), _cut(body, MAX_INDEXED_BODY_BYTES)))
         shape = "article_id TEXT, title TEXT, body TEXT"  # the stems are read once there: not compressed
         with self._staged("search_index", ("article_id", "title", "body"), fields, shape, ("title", "body")) as staging:
             self.conn.execute(
