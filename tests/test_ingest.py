@@ -101,6 +101,25 @@ def test_bad_records_are_reported_with_file_and_line_and_skipped(tmp_path, store
     assert report.skipped["empty text"] == 1 and report.skipped_total == 5
 
 
+def test_nul_characters_and_lone_surrogates_are_stored_without_them(tmp_path, store):
+    """A NUL in any field (PostgreSQL refuses one in text) and a lone surrogate escape (no UTF-8 encoder
+    writes one) used to fail the whole batch; now each record is stored, without them."""
+    path = tmp_path / "odd.jsonl"
+    nul = {"url": "http://e.com/n\u0000ul", "outlet": "صحيفة\u0000 الرياض", "author": "كاتب\u0000",
+           "title": "خبر\u0000 عاجل", "text": "نص فيه\u0000 صفر في وسطه", "tags": ["وسم\u0000", "\u0000"]}
+    lone = {"url": "http://e.com/lone", "outlet": "عكاظ", "title": "خبر آخر", "text": "نص فيه \ud800 بديل"}
+    lines = [json.dumps(GENERIC[0], ensure_ascii=False), json.dumps(nul), json.dumps(lone)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "\\ud800" in path.read_text(encoding="utf-8")  # a lone surrogate escape in the file
+    report = ingest_paths(store, [str(path)])
+    assert (report.stored, report.skipped_total) == (3, 0)
+    articles = {a.url: a for a in store.iter_articles()}
+    odd = articles["http://e.com/nul"]
+    assert (odd.outlet, odd.author, odd.title, odd.text) == ("صحيفة الرياض", "كاتب", "خبر عاجل", "نص فيه صفر في وسطه")
+    assert odd.publisher_tags == ["وسم"]
+    assert articles["http://e.com/lone"].text == "نص فيه \ufffd بديل"
+
+
 def test_half_written_gzip_keeps_what_it_holds(tmp_path, store, saudinewsnet_sample):
     whole = gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in saudinewsnet_sample[:300]))
     path = tmp_path / "cut.jsonl.gz"

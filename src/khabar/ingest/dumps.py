@@ -17,6 +17,7 @@ import gzip
 import io
 import json
 import logging
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FALLBACK_ENCODING = "windows-1256"  # the legacy encoding of most Arabic sites and exports
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,22 @@ def _decode(line: bytes, where: str, warned: set[str]) -> str:
         return line.decode(FALLBACK_ENCODING, errors="replace")
 
 
+def _without_surrogates(value: Any) -> Any:
+    """Parsed JSON with each lone surrogate in its strings made U+FFFD (the replacement character).
+
+    Python's json module reads an escape such as ``\\ud800`` as a lone surrogate, which no store can
+    write (it is no UTF-8), and the batch holding it failed; orjson refuses such a line, so only this
+    fallback parse meets them.
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
+    return value
+
+
 def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
     """One JSON object a line; blank lines are passed over."""
     warned: set[str] = set()
@@ -99,7 +117,7 @@ def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Probl
             data = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             try:  # orjson refuses non-UTF-8 bytes; a legacy-encoded line is still JSON
-                data = json.loads(_decode(line, where, warned))
+                data = _without_surrogates(json.loads(_decode(line, where, warned)))
             except ValueError:
                 yield Problem(where, f"malformed JSON: {exc}")
                 continue
@@ -116,7 +134,7 @@ def _read_json_array(stream: io.BufferedIOBase, name: str) -> Iterator[Record | 
         data = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
         try:
-            data = json.loads(_decode(content, f"{name}:1", set()))
+            data = _without_surrogates(json.loads(_decode(content, f"{name}:1", set())))
         except json.JSONDecodeError as exc2:
             yield Problem(f"{name}:{exc2.lineno}", f"malformed JSON array: {exc2.msg}")
             return
@@ -242,7 +260,13 @@ def _string(data: dict[str, Any], key: str | None) -> str:
         return ""
     if isinstance(value, (dict, list)):
         raise RecordError(f"field {key!r} should be text, found {type(value).__name__}")
-    return str(value)
+    return _without_nul(str(value))
+
+
+def _without_nul(value: str) -> str:
+    """``value`` without NUL characters: junk in any text, and PostgreSQL refuses them (one failed the
+    whole batch of its dump there)."""
+    return value.replace("\x00", "") if "\x00" in value else value
 
 
 def _tags(data: dict[str, Any], key: str | None) -> list[str]:
@@ -256,7 +280,8 @@ def _tags(data: dict[str, Any], key: str | None) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list):
         raise RecordError(f"field {key!r} should be a list of strings, found {type(value).__name__}")
-    return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    tags = (_without_nul(str(v)).strip() for v in value if v is not None)
+    return [tag for tag in tags if tag]
 
 
 def record_to_article(data: dict[str, Any]) -> Article:
