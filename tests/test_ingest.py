@@ -15,6 +15,7 @@ import time
 
 from conftest import write_jsonl
 
+from khabar.dates import parse_datetime
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
 from khabar.pipeline import ingest_paths
 from khabar.store import open_store
@@ -99,6 +100,20 @@ def test_bad_records_are_reported_with_file_and_line_and_skipped(tmp_path, store
     assert "unknown layout" in where[f"{path}:5"]
     assert "unreadable time" in where[f"{path}:6"]
     assert report.skipped["empty text"] == 1 and report.skipped_total == 5
+
+
+def test_a_time_outside_the_plausible_years_is_a_bad_record_not_a_failed_ingest(tmp_path, store):
+    """0001-01-01 (a source's "no date") and year 9999 stopped the whole ingest: linking's window of
+    days around them left Python's dates. Now such a record is skipped with its reason, the rest stored."""
+    path = tmp_path / "times.jsonl"
+    odd = ["0001-01-01T00:00:00Z", "0001-01-01", "9999-12-31T23:00:00-05:00", "1799-12-31T00:00:00Z"]
+    records = [GENERIC[0], *({"outlet": "x", "title": f"خبر {n}", "text": f"نص رقم {n}", "published": t}
+                             for n, t in enumerate(odd)), GENERIC[1]]
+    write_jsonl(path, records)
+    report = ingest_paths(store, [str(path)])
+    assert (report.stored, report.skipped_total) == (2, 4)
+    assert all("in the years 1800 to 2200" in p.reason for p in report.problems)
+    assert parse_datetime("1800-01-01T00:00:00Z") and parse_datetime("2200-12-31T00:00:00Z")
 
 
 def test_nul_characters_and_lone_surrogates_are_stored_without_them(tmp_path, store):

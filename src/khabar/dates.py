@@ -10,13 +10,18 @@ from khabar.errors import ConfigError
 from khabar.text.normalize import display_form, fold_match
 
 UTC = timezone.utc
+# The years a publication time may fall in. Outside them a time is a source's error (0001-01-01 for
+# "none"), and linking's windows of days around it left Python's range of dates: one such record
+# stopped a whole ingest. The Arabic press began in 1828.
+EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
 
 
 def parse_datetime(raw: str | None, assume: timezone = UTC) -> datetime | None:
     """Parse an ISO 8601, ``YYYY-MM-DD hh:mm:ss`` or RFC 2822 time into UTC.
 
     A time without an offset is taken to be in ``assume``. Eastern digits are
-    accepted. Returns None for an empty or unreadable string.
+    accepted. Returns None for an empty or unreadable string, and for a time
+    outside the years ``EARLIEST_YEAR`` to ``LATEST_YEAR``.
     """
     if not raw or not raw.strip():
         return None
@@ -29,7 +34,7 @@ def parse_datetime(raw: str | None, assume: timezone = UTC) -> datetime | None:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
-    if parsed is None:
+    if parsed is None or not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=assume)

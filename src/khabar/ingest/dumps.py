@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 import orjson
 
-from khabar.dates import RIYADH, UTC, parse_datetime
+from khabar.dates import EARLIEST_YEAR, LATEST_YEAR, RIYADH, UTC, parse_datetime
 from khabar.errors import RecordError
 from khabar.model import Article
 
@@ -303,7 +303,10 @@ def record_to_article(data: dict[str, Any]) -> Article:
     published_raw = _string(data, layout.published).strip() or None
     published = parse_datetime(published_raw, assume=layout.assume_tz)
     if published_raw and published is None:
-        raise RecordError(f"unreadable time {published_raw!r} in field {layout.published!r}; use ISO 8601")
+        raise RecordError(
+            f"unreadable time {published_raw!r} in field {layout.published!r}; use ISO 8601, "
+            f"in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+        )
     given_id = _string(data, "id").strip() if layout.name == "khabar" else ""
     article = Article.create(
         id=given_id or None,
