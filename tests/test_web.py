@@ -182,6 +182,19 @@ def test_api_validation_errors_are_422_with_a_message(client):
     assert missing.status_code == 404 and "nope" in missing.json()["error"]
 
 
+def test_a_nul_character_in_an_address_is_a_clean_404_or_422(client):
+    """A NUL (%00) in a name or a parameter was a server error on PostgreSQL, which refuses it in text."""
+    for path in ("/api/v1/articles/a%00b", "/api/v1/articles/a%00b/related", "/api/v1/outlets/a%00b", "/api/v1/tags/a%00b",
+                 "/api/v1/stories/a%00b", "/article/a%00b", "/tag/a%00b", "/outlet/a%00b", "/feeds/tag/a%00b.atom"):  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Traceback" not in response.text
+    for path in ("/api/v1/articles?outlet=a%00b", "/api/v1/search?q=%D8%B3%D8%B9%D9%88%D8%AF&outlet=a%00b", "/search?q=a%00b"):
+        response = client.get(path)
+        assert response.status_code == 422, path
+    assert "NUL" in client.get("/api/v1/search?q=x&tag=%00").json()["error"]
+
+
 def test_openapi_schema_and_docs_page(client):
     schema = client.get("/api/v1/openapi.json").json()
     for path in ("/api/v1/articles", "/api/v1/articles/{article_id}/related", "/api/v1/stories", "/api/v1/search",

@@ -146,6 +146,16 @@ def create_app(db_url: str | None = None) -> FastAPI:
             response.headers.setdefault(name, value)
         return response
 
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next):  # noqa: ANN001, ANN202
+        # A NUL character (%00) names nothing khabar holds, and PostgreSQL refuses one in any text it
+        # compares: the lookup failed with a server error there. Answered here, alike on both backends.
+        if "\x00" in request.scope["path"]:
+            return error_response(request, 404, "الصفحة غير موجودة")  # "page not found": no name holds a NUL
+        if b"%00" in request.scope["query_string"]:
+            return error_response(request, 422, "invalid request: a parameter holds a NUL character (%00)")
+        return await call_next(request)
+
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return error_response(request, 404, str(exc))
