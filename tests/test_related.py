@@ -110,6 +110,27 @@ def test_cli_related_and_pairs(tmp_path, saudinewsnet_sample, db_url):
     assert not other["duplicate"] and 0 <= other["similarity"] < same["similarity"]
 
 
+def test_pairs_reports_bad_lines_with_where_they_are_and_scores_the_rest(tmp_path):
+    """A field of the wrong type, a line without an id, malformed JSON and a pair missing an id are each
+    reported with their file and line; they used to stop the command with a traceback."""
+    articles = tmp_path / "a.jsonl"
+    lines = [{"id": "a", "title": "خبر", "text": HEALTH}, {"id": "b", "title": "خبر", "text": HEALTH.replace("الرياض", "الدمام")},
+             {"id": "c", "title": 5, "text": ["نص"]}, {"title": "بلا معرف", "text": FOOTBALL}]
+    articles.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in lines) + "{not json\n", encoding="utf-8")
+    pairs = tmp_path / "p.jsonl"
+    pairs.write_text('{"id1": "a", "id2": "b"}\n{"id1": "a"}\n{"id1": "a", "id2": "c"}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(app, ["pairs", "--articles", str(articles), "--pairs", str(pairs), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "scored 1 pairs, skipped 5" in result.output
+    output = " ".join(result.output.split())
+    for reason in ("a.jsonl:3: field 'text' should be text, found list", "a.jsonl:4: no id", "a.jsonl:5: malformed JSON",
+                   "p.jsonl:2: a pair needs both id1 and id2", "p.jsonl:3: pair a–c: unknown article id"):
+        assert reason in output, reason
+    (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert (row["id1"], row["id2"]) == ("a", "b") and row["similarity"] > 0.5
+
+
 # Three articles on one topic (Corona cases in Riyadh and Jeddah), one on football, dated in July 2015.
 HEALTH = "أعلنت وزارة الصحة تسجيل إصابات جديدة بفيروس كورونا في الرياض وجدة وارتفاع عدد المتعافين من الفيروس."
 FOOTBALL = "فاز فريق الهلال على النصر في مباراة الدوري السعودي لكرة القدم وسجل المهاجم هدفين في الشوط الثاني."

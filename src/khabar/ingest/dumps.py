@@ -251,8 +251,9 @@ def _layout_of(data: dict[str, Any]) -> Layout:
     )
 
 
-def _string(data: dict[str, Any], key: str | None) -> str:
-    """A field as a string ('' when absent or null)."""
+def text_field(data: dict[str, Any], key: str | None) -> str:
+    """A field of a record as a string ('' when absent or null, NUL characters dropped); raises
+    :class:`RecordError` for a list or an object."""
     if key is None:
         return ""
     value = data.get(key)
@@ -294,31 +295,31 @@ def record_to_article(data: dict[str, Any]) -> Article:
 
         data = page_record(data)
     layout = _layout_of(data)
-    text = _string(data, layout.text)
+    text = text_field(data, layout.text)
     if not text.strip():
         raise RecordError("empty text")
-    outlet = _string(data, layout.outlet).strip()
+    outlet = text_field(data, layout.outlet).strip()
     if not outlet:
         raise RecordError(f"missing outlet (field {layout.outlet!r})")
-    published_raw = _string(data, layout.published).strip() or None
+    published_raw = text_field(data, layout.published).strip() or None
     published = parse_datetime(published_raw, assume=layout.assume_tz)
     if published_raw and published is None:
         raise RecordError(
             f"unreadable time {published_raw!r} in field {layout.published!r}; use ISO 8601, "
             f"in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
         )
-    given_id = _string(data, "id").strip() if layout.name == "khabar" else ""
+    given_id = text_field(data, "id").strip() if layout.name == "khabar" else ""
     article = Article.create(
         id=given_id or None,
-        url=_string(data, "url").strip() or None,
+        url=text_field(data, "url").strip() or None,
         outlet=outlet,
-        title=_string(data, "title"),
+        title=text_field(data, "title"),
         text=text,
         published=published,
-        published_raw=_string(data, "published_raw").strip() or published_raw,
-        fetched=parse_datetime(_string(data, "fetched")),
-        author=_string(data, "author").strip() or None,
-        language=_string(data, "language").strip() or None,
+        published_raw=text_field(data, "published_raw").strip() or published_raw,
+        fetched=parse_datetime(text_field(data, "fetched")),
+        author=text_field(data, "author").strip() or None,
+        language=text_field(data, "language").strip() or None,
         publisher_tags=_tags(data, layout.tags),
     )
     if not article.text:

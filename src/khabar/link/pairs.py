@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from khabar.dates import parse_datetime
 from khabar.enrich.tags import batch_stats, extract_tags
-from khabar.errors import IngestError
-from khabar.ingest.dumps import Problem, read_dump
+from khabar.errors import IngestError, RecordError
+from khabar.ingest.dumps import Problem, read_dump, text_field
 from khabar.link.duplicates import fingerprint, is_duplicate
 from khabar.link.similarity import same_story, similarity, term_vector
 from khabar.stats import CounterStats
@@ -31,8 +32,9 @@ class PairsReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def _lines(path: Path, report: PairsReport) -> list[dict]:
-    """The objects of a JSON Lines file (any format :func:`read_dump` reads); bad ones are reported and skipped."""
+def _lines(path: Path, report: PairsReport) -> list[tuple[str, dict]]:
+    """The objects of a JSON Lines file (any format :func:`read_dump` reads) with where each is; bad ones
+    are reported and skipped."""
     if not path.is_file():
         raise IngestError(f"cannot read {path}: no such file")
     rows = []
@@ -40,29 +42,48 @@ def _lines(path: Path, report: PairsReport) -> list[dict]:
         if isinstance(item, Problem):
             report.skipped.append(f"{item.where}: {item.reason}")
         else:
-            rows.append(item.data)
+            rows.append((item.where, item.data))
     return rows
+
+
+def _read_articles(path: Path, report: PairsReport) -> dict[str, tuple[str, str, datetime | None]]:
+    """Each article's (title, text, published) by id; a line without an id or with a field of the wrong
+    type is reported and skipped."""
+    articles = {}
+    for where, doc in _lines(path, report):
+        try:
+            article_id = text_field(doc, "id").strip()
+            if not article_id:
+                raise RecordError("no id")
+            title, text, published = text_field(doc, "title"), text_field(doc, "text"), text_field(doc, "published")
+        except RecordError as exc:
+            report.skipped.append(f"{where}: {exc}")
+            continue
+        articles[article_id] = (display_form(title), display_form(text), parse_datetime(published))
+    return articles
 
 
 def score_pairs_file(articles_path: Path, pairs_path: Path, output: TextIO, stats: CounterStats | None = None) -> PairsReport:
     """Score every pair of ``pairs_path`` over the articles of ``articles_path``; write one line each."""
     report = PairsReport()
-    docs = {str(d["id"]): d for d in _lines(articles_path, report) if "id" in d}
+    docs = _read_articles(articles_path, report)
     if stats is None:
-        stats = batch_stats((display_form(d.get("title") or ""), display_form(d.get("text") or "")) for d in docs.values())
+        stats = batch_stats((title, text) for title, text, _ in docs.values())
     prepared = {}
-    for doc_id, doc in docs.items():
-        title, text = doc.get("title") or "", doc.get("text") or ""
+    for doc_id, (title, text, published) in docs.items():
         prepared[doc_id] = (
             term_vector(title, text, stats),
             extract_tags(title, text, stats),
             fingerprint(text),
-            parse_datetime(doc.get("published")) if isinstance(doc.get("published"), str) else None,
+            published,
         )
-    for pair in _lines(pairs_path, report):
-        a, b = str(pair.get("id1")), str(pair.get("id2"))
+    for where, pair in _lines(pairs_path, report):
+        if pair.get("id1") is None or pair.get("id2") is None:
+            report.skipped.append(f"{where}: a pair needs both id1 and id2")
+            continue
+        a, b = str(pair["id1"]).strip(), str(pair["id2"]).strip()
         if a not in prepared or b not in prepared:
-            report.skipped.append(f"{pairs_path}: pair {a}–{b}: unknown article id")
+            report.skipped.append(f"{where}: pair {a}–{b}: unknown article id")
             continue
         va, ta, fa, pa = prepared[a]
         vb, tb, fb, pb = prepared[b]
