@@ -145,6 +145,25 @@ def test_half_written_gzip_keeps_what_it_holds(tmp_path, store, saudinewsnet_sam
     assert store.count() == report.stored
 
 
+def test_half_written_json_array_keeps_its_whole_records(tmp_path, store, saudinewsnet_sample):
+    """A JSON array cut off mid-record (an export killed part way) lost every record; now the whole
+    records are stored and the break is reported with its line. One that goes wrong in the middle keeps
+    the records before the fault."""
+    records = [r for r in saudinewsnet_sample[:12] if r["content"].strip()][:10]
+    whole = json.dumps(records, ensure_ascii=False, indent=1)
+    cut = tmp_path / "cut.json"
+    cut.write_text(whole[: whole.index(records[7]["content"][:20])], encoding="utf-8")  # inside the 8th record
+    report = ingest_paths(store, [str(cut)])
+    assert report.read == 7 and store.count() == 7
+    (problem,) = report.problems
+    assert problem.reason.startswith("malformed JSON array after record 7") and problem.where.startswith(f"{cut}:")
+    broken = tmp_path / "broken.json"
+    texts = [json.dumps(r, ensure_ascii=False) for r in records[:3]]
+    broken.write_text("[" + texts[0] + ",\n" + texts[1].replace('",', '"', 1) + ",\n" + texts[2] + "]", encoding="utf-8")
+    report = ingest_paths(store, [str(broken)])
+    assert report.read == 1 and report.problems[0].where == f"{broken}:2"
+
+
 def test_windows_1256_files_come_out_as_arabic(tmp_path, store):
     path = tmp_path / "legacy.csv"
     text = "url,outlet,title,text,published\nhttp://e.com/1,الرياض,العراق والتحالف,نص عربي قديم الترميز,2015-07-21\n"

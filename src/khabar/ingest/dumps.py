@@ -128,26 +128,69 @@ def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Probl
 
 
 def _read_json_array(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
-    """A JSON array of objects (or one object); records are numbered from 1."""
+    """A JSON array of objects (or one object); records are numbered from 1. An array that breaks off
+    part way (a half-written export) gives its whole records, then a problem saying where it broke."""
     content = stream.read()
     try:
         data = orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
+    except orjson.JSONDecodeError:
+        text = _decode(content, f"{name}:1", set())
         try:
-            data = _without_surrogates(json.loads(_decode(content, f"{name}:1", set())))
-        except json.JSONDecodeError as exc2:
-            yield Problem(f"{name}:{exc2.lineno}", f"malformed JSON array: {exc2.msg}")
-            return
+            data = _without_surrogates(json.loads(text))
         except ValueError:
-            yield Problem(f"{name}:1", f"malformed JSON array: {exc}")
+            yield from _salvage_array(text, name)
             return
-    items = data if isinstance(data, list) else [data]
-    for number, item in enumerate(items, start=1):
+    yield from _array_records(data if isinstance(data, list) else [data], name)
+
+
+def _array_records(items: list[Any], name: str, first: int = 1) -> Iterator[Record | Problem]:
+    """The values of a JSON array as records, numbered from ``first``; a value that is no object is a problem."""
+    for number, item in enumerate(items, start=first):
         where = f"{name}:record {number}"
         if isinstance(item, dict):
             yield Record(item, where)
         else:
             yield Problem(where, f"expected a JSON object, found {type(item).__name__}")
+
+
+_BLANK = re.compile(r"[ \t\r\n]*")
+
+
+def _salvage_array(text: str, name: str) -> Iterator[Record | Problem]:
+    """The records of a JSON text that does not parse whole: an array's values one by one up to the first
+    that does not parse, then one problem saying where (the rest of the file cannot be told apart)."""
+    decoder = json.JSONDecoder()
+    position = _BLANK.match(text, 1 if text.startswith("\ufeff") else 0).end()
+    if not text.startswith("[", position):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Problem(f"{name}:{exc.lineno}", f"malformed JSON: {exc.msg}")
+        return
+    position, number = position + 1, 0
+    while True:
+        position = _BLANK.match(text, position).end()
+        if number == 0 and text.startswith("]", position):
+            break  # an empty array with something after it
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            yield Problem(f"{name}:{exc.lineno}", f"malformed JSON array after record {number}: {exc.msg}; the rest is not read")
+            return
+        number += 1
+        yield from _array_records([_without_surrogates(item)], name, first=number)
+        position = _BLANK.match(text, position).end()
+        if text.startswith(",", position):
+            position += 1
+        elif text.startswith("]", position):
+            break
+        else:
+            line = text.count("\n", 0, position) + 1
+            reason = "ends" if position >= len(text) else "expected ',' or ']'"
+            yield Problem(f"{name}:{line}", f"malformed JSON array after record {number}: it {reason} here; the rest is not read")
+            return
+    line = text.count("\n", 0, position) + 1
+    yield Problem(f"{name}:{line}", "malformed JSON array: text after its end is not read")
 
 
 def _read_csv(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
