@@ -47,6 +47,19 @@ def test_malformed_feeds_are_refused_or_read_in_part_with_a_warning():
         parse_feed('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><urlset><url><loc>&a;</loc></url></urlset>')
 
 
+def test_items_with_addresses_too_long_to_keep_are_left_out_and_counted():
+    """An address past 2,048 characters (a key of the store's indexes, which PostgreSQL cannot hold)."""
+    long = "http://e.com/" + "x" * 2100
+    feed = parse_feed(f'<rss version="2.0"><channel><item><title>أ</title><link>{long}</link></item>'
+                      '<item><title>ب</title><link>http://e.com/2</link></item></channel></rss>')
+    assert [i.url for i in feed.items] == ["http://e.com/2"] and feed.too_long == 1 and not feed.warning
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    sitemap = parse_feed(f"<urlset {ns}><url><loc>{long}</loc></url><url><loc>http://e.com/3</loc></url></urlset>")
+    assert [i.url for i in sitemap.items] == ["http://e.com/3"] and sitemap.too_long == 1
+    index = parse_feed(f"<sitemapindex {ns}><sitemap><loc>{long}</loc></sitemap><sitemap><loc>http://e.com/s.xml</loc></sitemap></sitemapindex>")
+    assert index.sitemaps == ["http://e.com/s.xml"] and index.too_long == 1
+
+
 def test_extraction_keeps_the_article_and_drops_the_boilerplate(outlet):
     story = outlet.articles[0]
     extracted = extract_page(page(outlet, story), outlet.base + "/article/0.html")

@@ -116,6 +116,36 @@ def test_a_time_outside_the_plausible_years_is_a_bad_record_not_a_failed_ingest(
     assert parse_datetime("1800-01-01T00:00:00Z") and parse_datetime("2200-12-31T00:00:00Z")
 
 
+def test_keys_too_long_for_an_index_are_bad_records_and_junk_words_are_no_terms(tmp_path, store):
+    """An address, outlet or id of 9,000 characters, and a 5,000-letter run without spaces in the title,
+    each failed the whole batch on PostgreSQL (a B-tree entry holds at most 2,704 bytes). Now the first
+    three are records skipped with their reason; the run is no term and no part of a tag."""
+    import random
+
+    rng = random.Random(7)
+    junk = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(9000))
+    arabic = "".join(rng.choice("ابتثجحخدذرزسشصضطظعغفقكلمنهوي") for _ in range(5000))
+    base = {"outlet": "x", "title": "خبر عن الاقتصاد", "text": "نص عادي عن الاقتصاد السعودي والنفط. " * 5}
+    records = [
+        {**base, "url": "http://e.com/" + junk},
+        {**base, "url": "http://e.com/2", "outlet": junk},
+        {**base, "url": "http://e.com/3", "id": junk},
+        {**base, "url": "http://e.com/4", "title": f"خبر {arabic} عاجل", "text": f"{arabic} {base['text']} {arabic}"},
+        {**base, "url": "http://e.com/5", "outlet": "y", "text": "خبر آخر عن الرياضة والكرة في الرياض. " * 5},
+    ]
+    report = ingest_paths(store, [str(write_jsonl(tmp_path / "long.jsonl", records))])
+    assert (report.stored, report.skipped_total) == (2, 3)
+    assert sorted(p.reason for p in report.problems) == [
+        "id of 9,000 characters; at most 256", "outlet of 9,000 characters; at most 256",
+        f"url of {len('http://e.com/' + junk):,} characters; at most 2,048",
+    ]
+    (article,) = [a for a in store.iter_articles() if a.url == "http://e.com/4"]
+    assert arabic in article.text  # the text is kept whole
+    tags = store.get_tags(article.id)
+    assert tags and all(len(word) <= 64 for tag in tags for word in tag.key.split())
+    assert all(len(term) <= 64 for term in store.term_vectors([article.id])[article.id])
+
+
 def test_nul_characters_and_lone_surrogates_are_stored_without_them(tmp_path, store):
     """A NUL in any field (PostgreSQL refuses one in text) and a lone surrogate escape (no UTF-8 encoder
     writes one) used to fail the whole batch; now each record is stored, without them."""

@@ -16,6 +16,11 @@ TRACKING_PARAMETERS = frozenset(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+# The longest address khabar keeps (canonical, so percent-encoded ASCII), as sitemaps allow. Addresses are
+# keys of the store's indexes, and PostgreSQL's B-tree keeps an entry of at most 2,704 bytes: one of 9,000
+# characters failed the whole batch that held it.
+MAX_URL_CHARS = 2048
+
 
 def canonical_url(url: str) -> str:
     """The canonical form of an absolute http(s) URL.

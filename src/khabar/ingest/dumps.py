@@ -30,6 +30,7 @@ import orjson
 from khabar.dates import EARLIEST_YEAR, LATEST_YEAR, RIYADH, UTC, parse_datetime
 from khabar.errors import RecordError
 from khabar.model import Article
+from khabar.urls import MAX_URL_CHARS
 
 if TYPE_CHECKING:
     from khabar.store import Store
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 
 FALLBACK_ENCODING = "windows-1256"  # the legacy encoding of most Arabic sites and exports
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The longest outlet name or id a record may have (its address: khabar.urls.MAX_URL_CHARS). They are keys
+# of the store's indexes, and PostgreSQL's B-tree keeps an entry of at most 2,704 bytes: a record with
+# 9,000 characters in either failed its whole batch there.
+MAX_NAME_CHARS = 256
 
 
 @dataclass(frozen=True)
@@ -367,6 +372,10 @@ def record_to_article(data: dict[str, Any]) -> Article:
     )
     if not article.text:
         raise RecordError("empty text")
+    for what, value, limit in (("url", article.url, MAX_URL_CHARS), ("outlet", article.outlet, MAX_NAME_CHARS),
+                               ("id", given_id, MAX_NAME_CHARS)):
+        if value and len(value) > limit:
+            raise RecordError(f"{what} of {len(value):,} characters; at most {limit:,}")
     return article
 
 

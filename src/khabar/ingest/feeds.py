@@ -18,7 +18,7 @@ from defusedxml import ElementTree as SafeET
 from khabar.dates import UTC, parse_arabic_datetime
 from khabar.errors import IngestError
 from khabar.ingest.pages import html_to_text
-from khabar.urls import canonical_url
+from khabar.urls import MAX_URL_CHARS, canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class ParsedFeed:
     items: list[FeedItem] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     warning: str = ""  # set when the XML was malformed and only part of it could be read
+    too_long: int = 0  # items (or sitemaps) left out: their addresses are past khabar.urls.MAX_URL_CHARS
 
 
 def parse_feed(
@@ -81,9 +82,13 @@ def parse_feed(
     if not parsed.version and not parsed.entries:
         raise FeedError("not a feed: no RSS, Atom or sitemap elements")
     items = []
+    too_long = 0
     for entry in parsed.entries[:MAX_ITEMS]:
         link = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), "")
         if not link:
+            continue
+        if len(canonical_url(link)) > MAX_URL_CHARS:
+            too_long += 1
             continue
         updated_raw = entry["updated"] if "updated" in entry.keys() else ""  # not feedparser's alias of published
         published_raw = entry.get("published") or updated_raw
@@ -104,7 +109,7 @@ def parse_feed(
     if warning and not items:
         raise FeedError(f"malformed feed: {warning}")
     kind = "atom" if parsed.version.startswith("atom") else "rdf" if parsed.version.startswith("rss09") else "rss"
-    return ParsedFeed(kind, items, warning=warning)
+    return ParsedFeed(kind, items, warning=warning, too_long=too_long)
 
 
 def _parse_sitemap(text: str, tz: timezone, now: datetime | None) -> ParsedFeed:
@@ -115,11 +120,17 @@ def _parse_sitemap(text: str, tz: timezone, now: datetime | None) -> ParsedFeed:
         raise FeedError(f"malformed sitemap: {type(exc).__name__}: {exc}") from exc
     if root.tag == f"{SITEMAP_NS}sitemapindex":
         locs = [(e.findtext(f"{SITEMAP_NS}loc") or "").strip() for e in root.findall(f"{SITEMAP_NS}sitemap")]
-        return ParsedFeed("sitemapindex", sitemaps=[l for l in locs if l][:MAX_ITEMS])
+        kept = [loc for loc in locs if loc and len(canonical_url(loc)) <= MAX_URL_CHARS]
+        too_long = sum(1 for loc in locs if loc) - len(kept)
+        return ParsedFeed("sitemapindex", sitemaps=kept[:MAX_ITEMS], too_long=too_long)
     items = []
+    too_long = 0
     for entry in root.findall(f"{SITEMAP_NS}url")[:MAX_ITEMS]:
         loc = (entry.findtext(f"{SITEMAP_NS}loc") or "").strip()
         if not loc:
+            continue
+        if len(canonical_url(loc)) > MAX_URL_CHARS:
+            too_long += 1
             continue
         news = entry.find(f"{NEWS_NS}news")
         published_raw = ""
@@ -141,4 +152,4 @@ def _parse_sitemap(text: str, tz: timezone, now: datetime | None) -> ParsedFeed:
                 tags=keywords,
             )
         )
-    return ParsedFeed("sitemap", items)
+    return ParsedFeed("sitemap", items, too_long=too_long)

@@ -31,6 +31,7 @@ from khabar.model import article_id
 from khabar.parallel import default_workers
 from khabar.pipeline import IngestReport, ingest_records
 from khabar.store import SourceState, Store, open_store
+from khabar.urls import MAX_URL_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ def read_feeds(store: Store, fetcher: Fetcher, source: Source, report: PollRepor
             continue
         if parsed.warning:
             _problem(report, url, "malformed feed", f"{parsed.warning}; {len(parsed.items)} item(s) read anyway")
+        if parsed.too_long:
+            _problem(report, url, "address too long", f"{parsed.too_long} item(s) left out: longer than {MAX_URL_CHARS:,} characters")
         for child in parsed.sitemaps:
             if followed < MAX_SITEMAPS:
                 queue.append(child)

@@ -22,7 +22,7 @@ import numpy as np
 
 from khabar.cache import ComputedCache
 from khabar.text.normalize import fold_token, strip_marks
-from khabar.text.stem import stem
+from khabar.text.stem import MAX_TERM_CHARS, stem
 from khabar.text.stopwords import is_stopword
 from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
 
@@ -32,9 +32,9 @@ _WORD_OR_BREAK = re.compile(rf"({TOKEN_PATTERN.pattern})|[^\w\s{MARKS}{ARABIC_LE
 
 
 class WordFacts(NamedTuple):
-    """What khabar asks of one word: its match fold, its search term (None for a stopword), its
-    stem as part of a keyword phrase (None for stopwords, numbers and single letters), and the hash
-    of its fold that near-duplicate shingles are made of."""
+    """What khabar asks of one word: its match fold, its search term (None for a stopword or a token
+    past ``MAX_TERM_CHARS``), its stem as part of a keyword phrase (None for those, numbers and single
+    letters), and the hash of its fold that near-duplicate shingles are made of."""
 
     fold: str
     term: str | None
@@ -52,7 +52,7 @@ _fold_token, _is_stopword, _stem = fold_token.__wrapped__, is_stopword.__wrapped
 def _facts_of(word: str) -> WordFacts:
     """Compute the :class:`WordFacts` of one token (uncached; see :func:`word_facts`)."""
     fold = _fold_token(word)
-    if _is_stopword(word):
+    if len(word) > MAX_TERM_CHARS or _is_stopword(word):
         return WordFacts(fold, None, None, word_hash(fold))
     stemmed = _stem(word)
     phrase = None if len(word) < 2 or word[0].isdigit() else stemmed

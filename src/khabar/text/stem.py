@@ -22,6 +22,12 @@ from khabar.text.tokenize import tokenize
 
 _SNOWBALL = Stemmer.Stemmer("arabic", 0)  # our own cache below covers the pre- and post-steps too
 
+# A token longer than this is no word but what a page leaves in its text (a base64 image, a run of
+# letters without spaces): it is no term (not indexed, no part of a vector) and no part of a keyword
+# phrase. The longest Arabic words are under 20 letters, the longest English dictionary word 45; one of
+# 5,000 letters made a tag key and a posting too long for PostgreSQL's indexes and failed its batch.
+MAX_TERM_CHARS = 64
+
 # Conjunction + article prefixes whose conjunction Snowball does not remove.
 _CONJUNCTION_PREFIXES = ("وال", "فال", "وبال", "فبال", "وكال", "ولل", "فلل")
 _MIN_REST = 3  # letters that must stay after the conjunction's article
@@ -54,7 +60,7 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     """The stemmed, match-folded terms of a display-form text, in order.
 
     Stopwords (see :mod:`khabar.text.stopwords`) are left out unless
-    ``keep_stopwords`` is true.
+    ``keep_stopwords`` is true; tokens longer than ``MAX_TERM_CHARS`` always.
     """
     return terms_of_tokens(tokenize(text), keep_stopwords)
 
@@ -62,5 +68,5 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
 def terms_of_tokens(tokens: list[str], keep_stopwords: bool = False) -> list[str]:
     """:func:`terms` of a text already tokenized (the pipeline tokenizes a text once)."""
     if keep_stopwords:
-        return [stem(t) for t in tokens]
-    return [stem(t) for t in tokens if not is_stopword(t)]
+        return [stem(t) for t in tokens if len(t) <= MAX_TERM_CHARS]
+    return [stem(t) for t in tokens if len(t) <= MAX_TERM_CHARS and not is_stopword(t)]
