@@ -32,6 +32,22 @@ def test_new_store_is_migrated_to_the_latest_version(store):
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_store_migrated_by_a_newer_khabar_is_refused_with_what_to_do(db_url):
+    """A store past the migrations this code knows would meet tables its statements were not written
+    for: opening it says so, and leaves the store as it was."""
+    with open_store(db_url) as store:
+        latest = store.schema_version()
+        store._x("INSERT INTO schema_migrations VALUES (?, ?, ?)", (latest + 1, "9999_future.sql", "2030-01-01T00:00:00Z"))
+    with pytest.raises(StoreError, match=rf"newer khabar \(schema {latest + 1}; this version knows up to {latest}\); upgrade"):
+        open_store(db_url)
+    if "://" in db_url:
+        with psycopg.connect(db_url) as conn:
+            assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == latest + 1
+    else:
+        with sqlite3.connect(db_url) as conn:
+            assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == latest + 1
+
+
 def test_new_sqlite_file_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path):
     from khabar.store.sqlite import PAGE_SIZE
 

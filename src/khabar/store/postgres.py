@@ -149,6 +149,9 @@ class PostgresStore(SQLStore):
         except psycopg.Error as exc:
             self.close()
             raise StoreError(f"cannot migrate {_safe(url)}: {exc}") from exc
+        except StoreError as exc:
+            self.close()
+            raise StoreError(f"cannot open {_safe(url)}: {exc}") from exc
 
     # -- the backend's own pieces ------------------------------------------------------
 
@@ -360,6 +363,7 @@ class PostgresStore(SQLStore):
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
             )
             applied = self.schema_version()
+            self._refuse_newer_schema(applied)
             for migration in load_migrations("postgres"):
                 if migration.version <= applied:
                     continue

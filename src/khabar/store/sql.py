@@ -17,12 +17,14 @@ from operator import itemgetter
 import orjson
 
 from khabar.dates import UTC, isoformat_utc, parse_datetime
+from khabar.errors import StoreError
 from khabar.link.duplicates import SIGNATURE_SCHEME, Member, bands, fingerprint
 from khabar.link.similarity import POSTED_TERMS, RELEVANCE_HORIZON_DAYS, epoch_day, heaviest
 from khabar.model import Article, Tag
 from khabar.parallel import chunked
 from khabar.search import SearchFilters, analyzer_stamp
 from khabar.stats import CounterStats
+from khabar.store.migrations import load_migrations
 from khabar.store.base import KeptRelated, SourceState, Stats, Store, StoryActivity, UpsertResult
 
 log = logging.getLogger(__name__)
@@ -249,6 +251,16 @@ class SQLStore(Store):
             done = remake()
             self._x(f"UPDATE {table} SET {column} = ?", (wanted,))
         return done
+
+    def _refuse_newer_schema(self, applied: int) -> None:
+        """Raise :class:`StoreError` when a newer khabar has migrated this store past the migrations this
+        code knows: its statements would meet tables they were not written for."""
+        known = max(migration.version for migration in load_migrations(self.dialect))
+        if applied > known:
+            raise StoreError(
+                f"the store was migrated by a newer khabar (schema {applied}; this version knows up to {known}); "
+                "upgrade khabar to use it"
+            )
 
     def search_analyzer(self) -> str:
         """The analyzer stamp (:func:`khabar.search.analyzer_stamp`) the search index was built under."""

@@ -69,7 +69,17 @@ class SQLiteStore(SQLStore):
             self.ensure_search_analyzer()
             self.ensure_signature_scheme()
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise StoreError(f"cannot open the store {self.path}: {exc}. Is it a khabar SQLite file?") from exc
+        except StoreError as exc:
+            self._close_quietly()
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+
+    def _close_quietly(self) -> None:
+        """Close the connection of a store that could not be opened, if it got one."""
+        conn = getattr(self, "conn", None)
+        if conn is not None:
+            conn.close()
 
     @contextmanager
     def _outer_transaction(self) -> Iterator[None]:
@@ -114,6 +124,7 @@ class SQLiteStore(SQLStore):
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
         )
         applied = self.schema_version()
+        self._refuse_newer_schema(applied)
         for migration in load_migrations("sqlite"):
             if migration.version <= applied:
                 continue
