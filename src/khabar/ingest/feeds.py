@@ -87,7 +87,8 @@ def parse_feed(
         link = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), "")
         if not link:
             continue
-        if len(canonical_url(link)) > MAX_URL_CHARS:
+        url = canonical_url(link)
+        if len(url) > MAX_URL_CHARS:
             too_long += 1
             continue
         updated_raw = entry["updated"] if "updated" in entry.keys() else ""  # not feedparser's alias of published
@@ -95,7 +96,7 @@ def parse_feed(
         content = " ".join(c.get("value", "") for c in entry.get("content", []) or [])
         items.append(
             FeedItem(
-                url=canonical_url(link),
+                url=url,
                 title=html_to_text(entry.get("title", "")),
                 summary=html_to_text(entry.get("summary", "")),
                 content=html_to_text(content),
@@ -129,7 +130,8 @@ def _parse_sitemap(text: str, tz: timezone, now: datetime | None) -> ParsedFeed:
         loc = (entry.findtext(f"{SITEMAP_NS}loc") or "").strip()
         if not loc:
             continue
-        if len(canonical_url(loc)) > MAX_URL_CHARS:
+        url = canonical_url(loc)
+        if len(url) > MAX_URL_CHARS:
             too_long += 1
             continue
         news = entry.find(f"{NEWS_NS}news")
@@ -144,7 +146,7 @@ def _parse_sitemap(text: str, tz: timezone, now: datetime | None) -> ParsedFeed:
         published_raw = published_raw or lastmod
         items.append(
             FeedItem(
-                url=canonical_url(loc),
+                url=url,
                 title=title,
                 published=parse_arabic_datetime(published_raw, now, tz),
                 published_raw=published_raw,
