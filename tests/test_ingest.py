@@ -194,6 +194,22 @@ def test_half_written_json_array_keeps_its_whole_records(tmp_path, store, saudin
     assert report.read == 1 and report.problems[0].where == f"{broken}:2"
 
 
+def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path):
+    """Windows tools begin a UTF-8 file with a byte-order mark, which neither JSON parser takes: the first
+    record of a JSON Lines file was a problem, and a JSON array file was lost whole."""
+    bom = b"\xef\xbb\xbf"
+    records = [dict(GENERIC[0], title=f"خبر {n}") for n in range(3)]
+    files = {
+        "a.jsonl": bom + b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records),
+        "a.json": bom + json.dumps(records, ensure_ascii=False).encode(),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        read = list(read_dump(tmp_path / name))
+        assert [type(r).__name__ for r in read] == ["Record"] * 3, name
+        assert [r.data["title"] for r in read] == ["خبر 0", "خبر 1", "خبر 2"], name
+
+
 def test_windows_1256_files_come_out_as_arabic(tmp_path, store):
     path = tmp_path / "legacy.csv"
     text = "url,outlet,title,text,published\nhttp://e.com/1,الرياض,العراق والتحالف,نص عربي قديم الترميز,2015-07-21\n"

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 FALLBACK_ENCODING = "windows-1256"  # the legacy encoding of most Arabic sites and exports
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UTF8_BOM = b"\xef\xbb\xbf"
 # The longest outlet name or id a record may have (its address: khabar.urls.MAX_URL_CHARS). They are keys
 # of the store's indexes, and PostgreSQL's B-tree keeps an entry of at most 2,704 bytes: a record with
 # 9,000 characters in either failed its whole batch there.
@@ -115,6 +116,8 @@ def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Probl
     """One JSON object a line; blank lines are passed over."""
     warned: set[str] = set()
     for number, line in enumerate(stream, start=1):
+        if number == 1 and line.startswith(_UTF8_BOM):  # Windows tools write one; neither parser takes it
+            line = line[len(_UTF8_BOM) :]
         if not line.strip():
             continue
         where = f"{name}:{number}"
@@ -136,6 +139,8 @@ def _read_json_array(stream: io.BufferedIOBase, name: str) -> Iterator[Record | 
     """A JSON array of objects (or one object); records are numbered from 1. An array that breaks off
     part way (a half-written export) gives its whole records, then a problem saying where it broke."""
     content = stream.read()
+    if content.startswith(_UTF8_BOM):
+        content = content[len(_UTF8_BOM) :]
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError:
@@ -165,7 +170,7 @@ def _salvage_array(text: str, name: str) -> Iterator[Record | Problem]:
     """The records of a JSON text that does not parse whole: an array's values one by one up to the first
     that does not parse, then one problem saying where (the rest of the file cannot be told apart)."""
     decoder = json.JSONDecoder()
-    position = _BLANK.match(text, 1 if text.startswith("\ufeff") else 0).end()
+    position = _BLANK.match(text).end()
     if not text.startswith("[", position):
         try:
             json.loads(text)
@@ -194,8 +199,9 @@ def _salvage_array(text: str, name: str) -> Iterator[Record | Problem]:
             reason = "ends" if position >= len(text) else "expected ',' or ']'"
             yield Problem(f"{name}:{line}", f"malformed JSON array after record {number}: it {reason} here; the rest is not read")
             return
-    line = text.count("\n", 0, position) + 1
-    yield Problem(f"{name}:{line}", "malformed JSON array: text after its end is not read")
+    if text[position + 1 :].strip():
+        line = text.count("\n", 0, position) + 1
+        yield Problem(f"{name}:{line}", "malformed JSON array: text after its end is not read")
 
 
 def _read_csv(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
