@@ -1,11 +1,14 @@
 """Reading a text once (khabar.text.reading) gives what the separate functions give."""
 
+import re
+
 from hypothesis import example, given, settings, strategies as st
 
 from khabar.enrich.tags import analyse, document_of, read_document
 from khabar.link.duplicates import fingerprint, fingerprint_of_words
 from khabar.text import display_form, match_key, terms, tokenize
-from khabar.text.reading import read_text, tokenize_clauses, word_facts
+from khabar.text.reading import _WORD_OR_BREAK, read_text, tokenize_clauses, word_facts
+from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
 
 arabic_heavy = st.text(
     alphabet=st.one_of(
@@ -81,19 +84,17 @@ def test_signatures_from_word_hashes_equal_those_from_the_match_key(saudinewsnet
     assert signed > 250
 
 
+# The clause pattern as it was before it took the spaces before a word (see khabar.text.reading).
+PLAIN_CLAUSE_PATTERN = re.compile(rf"({TOKEN_PATTERN.pattern})|[^\w\s{MARKS}{ARABIC_LETTERS}]+|\n+")
+
+
 def test_the_clause_pattern_taking_spaces_finds_what_the_plain_one_found(saudinewsnet_sample):
     """The reading pattern takes the spaces before a word or a break (it is faster so); what findall
     returns must be what the pattern without them returned, on real texts and on odd spacing."""
-    import re
-
-    from khabar.text.reading import _WORD_OR_BREAK
-    from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
-
-    plain = re.compile(rf"({TOKEN_PATTERN.pattern})|[^\w\s{MARKS}{ARABIC_LETTERS}]+|\n+")
     odd = ["  كلمة   _  ،  \n\n  word_x  ", " _ _ ", "   ", "\n \n", "أ ـ ب", "١٢ ,5 3.", "a\u063bb c", " ۽ "]
     texts = [r["title"] + "\n" + r["content"] for r in saudinewsnet_sample] + odd
     for text in texts:
-        assert _WORD_OR_BREAK.findall(text) == plain.findall(text), text[:40]
+        assert _WORD_OR_BREAK.findall(text) == PLAIN_CLAUSE_PATTERN.findall(text), text[:40]
 
 
 @settings(max_examples=400)
@@ -101,11 +102,5 @@ def test_the_clause_pattern_taking_spaces_finds_what_the_plain_one_found(saudine
 def test_the_clause_pattern_taking_spaces_agrees_on_any_text(raw):
     """:func:`test_the_clause_pattern_taking_spaces_finds_what_the_plain_one_found` on generated texts,
     raw (tabs, every script) and in display form."""
-    import re
-
-    from khabar.text.reading import _WORD_OR_BREAK
-    from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
-
-    plain = re.compile(rf"({TOKEN_PATTERN.pattern})|[^\w\s{MARKS}{ARABIC_LETTERS}]+|\n+")
     for text in (raw, display_form(raw)):
-        assert _WORD_OR_BREAK.findall(text) == plain.findall(text)
+        assert _WORD_OR_BREAK.findall(text) == PLAIN_CLAUSE_PATTERN.findall(text)
