@@ -60,6 +60,19 @@ def test_items_with_addresses_too_long_to_keep_are_left_out_and_counted():
     assert index.sitemaps == ["http://e.com/s.xml"] and index.too_long == 1
 
 
+def test_references_to_impossible_characters_become_replacement_characters():
+    """&#xD800; (a surrogate), &#0; and &#x110000; name no character: feedparser crashed on the first
+    (failing the outlet's whole poll) and the sitemap parser refused the document."""
+    feed = parse_feed('<rss version="2.0"><channel><item><title>أ &#xD800; ب &#0; ج &#x110000; د &#1575;</title>'
+                      "<link>http://e.com/1</link><description>س &#55296; ص</description></item></channel></rss>")
+    (item,) = feed.items
+    assert (item.title, item.summary) == ("أ \ufffd ب \ufffd ج \ufffd د ا", "س \ufffd ص")
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+    sitemap = parse_feed(f"<urlset {ns}><url><loc>http://e.com/3</loc><news:news><news:title>خبر &#xDFFF;</news:title>"
+                         "</news:news></url></urlset>")
+    assert [i.title for i in sitemap.items] == ["خبر \ufffd"]
+
+
 def test_extraction_keeps_the_article_and_drops_the_boilerplate(outlet):
     story = outlet.articles[0]
     extracted = extract_page(page(outlet, story), outlet.base + "/article/0.html")

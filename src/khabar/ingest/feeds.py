@@ -23,6 +23,20 @@ from khabar.urls import MAX_URL_CHARS, canonical_url
 log = logging.getLogger(__name__)
 
 _XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+
+
+def _no_impossible_characters(text: str) -> str:
+    """``text`` with each numeric character reference to no character (NUL, a surrogate, past U+10FFFF)
+    made U+FFFD. feedparser decodes ``&#xD800;`` to a lone surrogate and then fails to encode it (the
+    whole outlet's poll failed with it), and the sitemap parser refuses the whole document."""
+
+    def checked(reference: re.Match[str]) -> str:
+        hexadecimal, decimal = reference.groups()
+        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+        return "&#xFFFD;" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else reference.group()
+
+    return _CHARACTER_REFERENCE.sub(checked, text) if "&#" in text else text
 MAX_ITEMS = 500  # per document; a feed longer than this is cut
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -69,11 +83,15 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse a feed or news sitemap; :class:`FeedError` when it is not one or cannot be read."""
     text = _XML_ENCODING.sub(r'\1"utf-8"', text, count=1)  # already decoded: the parsers must not decode again
+    text = _no_impossible_characters(text)
     head = text.lstrip()[:600]
     if "<urlset" in head or "<sitemapindex" in head:
         return _parse_sitemap(text, tz, now)
     headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(text, response_headers=headers)
+    try:
+        parsed = feedparser.parse(text, response_headers=headers)
+    except Exception as exc:  # feedparser's own faults on hostile input: this feed fails, not the outlet
+        raise FeedError(f"unreadable feed: {type(exc).__name__}: {exc}") from exc
     warning = ""
     if parsed.bozo and isinstance(parsed.bozo_exception, SAXException):  # not well-formed XML
         warning = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
