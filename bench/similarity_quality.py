@@ -4,7 +4,9 @@ Each text is given as an article; ``khabar pairs`` (the real CLI) scores the
 101 pairs. Reported: Pearson correlation of ``similarity`` with minus
 ``Overall`` (1 = same story … 4 = unrelated), and the ROC AUC of
 ``similarity`` and of ``same_story`` for Overall ≤ 2 (positive) against
-Overall ≥ 3. The baseline a user would pick first: scikit-learn's TF-IDF over
+Overall ≥ 3. How far 101 pairs can be trusted is reported too: a 95%
+interval for each Pearson and for the difference between the two systems,
+from a paired bootstrap over the pairs (10,000 resamples, fixed seed). The baseline a user would pick first: scikit-learn's TF-IDF over
 the words of the raw texts, fitted on the 202 texts, cosine.
 
 These pairs are for development only; nothing was fitted to single pairs.
@@ -36,6 +38,25 @@ def auc(scores: list[float], positive: list[bool]) -> float:
     neg = [s for s, p in zip(scores, positive) if not p]
     wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
     return wins / (len(pos) * len(neg))
+
+
+def bootstrap_pearson(systems: dict[str, list[float]], gold: np.ndarray, rounds: int = 10_000, seed: int = 0) -> dict[str, np.ndarray]:
+    """Pearson of each system with ``gold`` over ``rounds`` resamples of the pairs (the same resamples for
+    every system, so that differences between them are paired)."""
+    picks = np.random.default_rng(seed).integers(0, len(gold), size=(rounds, len(gold)))
+    truth = gold[picks] - gold[picks].mean(axis=1, keepdims=True)
+    found = {}
+    for name, scores in systems.items():
+        drawn = np.asarray(scores)[picks]
+        drawn = drawn - drawn.mean(axis=1, keepdims=True)
+        found[name] = (drawn * truth).sum(axis=1) / np.sqrt((drawn**2).sum(axis=1) * (truth**2).sum(axis=1))
+    return found
+
+
+def interval(values: np.ndarray) -> str:
+    """The central 95% of bootstrap values, as ``[low, high]``."""
+    low, high = np.nanpercentile(values, [2.5, 97.5])
+    return f"[{low:.3f}, {high:.3f}]"
 
 
 def main() -> None:
@@ -73,6 +94,11 @@ def main() -> None:
     print(f"{'system':<34}{'Pearson':>9}{'AUC sim':>9}{'AUC same_story':>16}")
     print(f"{'khabar pairs':<34}{pearson(ours):>9.3f}{auc(ours, positive):>9.3f}{auc(story, positive):>16.3f}")
     print(f"{'TF-IDF cosine (words, sklearn)':<34}{pearson(baseline):>9.3f}{auc(baseline, positive):>9.3f}{'—':>16}")
+    drawn = bootstrap_pearson({"khabar": ours, "tfidf": baseline}, gold.astype(float))
+    print("paired bootstrap over the pairs (10,000 resamples), 95% intervals of Pearson:")
+    print(f"  khabar pairs {interval(drawn['khabar'])}, TF-IDF {interval(drawn['tfidf'])}, "
+          f"khabar minus TF-IDF {interval(drawn['khabar'] - drawn['tfidf'])}; "
+          f"resamples where khabar reaches 0.70: {np.mean(drawn['khabar'] >= 0.70):.1%}")
 
 
 if __name__ == "__main__":
