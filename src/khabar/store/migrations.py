@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -18,7 +19,8 @@ class Migration:
     sql: str
 
 
-def load_migrations(dialect: str) -> list[Migration]:
+@cache  # read once a process: every store that opens asks (the web server opens one a thread)
+def load_migrations(dialect: str) -> tuple[Migration, ...]:
     """The migrations shipped for a dialect (``sqlite``), in version order."""
     folder = resources.files("khabar.store") / "migrations" / dialect
     found = []
@@ -30,4 +32,4 @@ def load_migrations(dialect: str) -> list[Migration]:
     versions = [m.version for m in found]
     if versions != list(range(1, len(found) + 1)):
         raise RuntimeError(f"migrations for {dialect} are not numbered 1..n: {versions}")
-    return found
+    return tuple(found)
