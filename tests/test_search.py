@@ -438,3 +438,16 @@ def test_a_huge_text_is_stored_and_found_by_its_first_words(tmp_path, store):
     assert (report.stored, report.skipped_total) == (4, 0)
     assert [h.article.url for h in search(store, "w0000001").hits] == ["http://e.com/huge"]
     assert search(store, "العراق").hits  # the records after it too
+
+
+@pytest.mark.parametrize(("stems", "limit", "kept"), [
+    ("سعود مدينة", 100, "سعود مدينة"),   # within the limit: as it is
+    ("سعود مدينة", 9, "سعود"),           # cut at the space before the limit
+    ("سعود مدينة", 8, "سعود"),
+    ("سعود مدينة", 7, "سعو"),            # one word past the limit: cut inside it, never mid-character
+    ("سعود", 3, "س"),
+])
+def test_indexed_stems_are_cut_at_a_space_within_the_byte_limit(stems, limit, kept):
+    from khabar.store.postgres import _cut
+
+    assert _cut(stems, limit) == kept and len(kept.encode()) <= limit

@@ -99,7 +99,8 @@ def _cut(stems: str, limit: int) -> str:
     encoded = stems.encode()
     if len(encoded) <= limit:
         return stems
-    return encoded[: limit + 1].decode(errors="ignore").rsplit(" ", 1)[0]
+    kept = encoded[: limit + 1].decode(errors="ignore")  # a character cut in two is dropped
+    return kept.rsplit(" ", 1)[0] if " " in kept else encoded[:limit].decode(errors="ignore")
 
 
 def _lexeme(stem: str) -> str:
