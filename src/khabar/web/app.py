@@ -24,6 +24,7 @@ from khabar.store import Store, open_store, resolve_db_url
 from khabar.web import format as fmt
 
 log = logging.getLogger(__name__)
+NOT_FOUND = "الصفحة غير موجودة"  # "page not found": what a 404 of a route says
 HERE = Path(__file__).parent
 
 # No script runs on the pages, nothing comes from another origin, and no page may be framed.
@@ -151,7 +152,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
         # A NUL character (%00) names nothing khabar holds, and PostgreSQL refuses one in any text it
         # compares: the lookup failed with a server error there. Answered here, alike on both backends.
         if "\x00" in request.scope["path"]:
-            return error_response(request, 404, "الصفحة غير موجودة")  # "page not found": no name holds a NUL
+            return error_response(request, 404, NOT_FOUND)  # no name holds a NUL
         if b"%00" in request.scope["query_string"]:
             return error_response(request, 422, "invalid request: a parameter holds a NUL character (%00)")
         return await call_next(request)
@@ -178,7 +179,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = "الصفحة غير موجودة" if exc.status_code == 404 else str(exc.detail)  # "page not found"
+        message = NOT_FOUND if exc.status_code == 404 else str(exc.detail)
         return error_response(request, exc.status_code, message)
 
     @app.exception_handler(Exception)
