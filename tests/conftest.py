@@ -76,6 +76,20 @@ def store(db_url):
         yield s
 
 
+def scalar(db_url: str, sql: str):
+    """One value from the store at ``db_url``, asked over a connection of its own (SQLite or PostgreSQL),
+    outside khabar's store classes."""
+    if "://" in db_url:
+        import psycopg
+
+        with psycopg.connect(db_url, connect_timeout=2) as conn:
+            return conn.execute(sql).fetchone()[0]
+    import sqlite3
+
+    with sqlite3.connect(db_url, timeout=1) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
 def write_jsonl(path: Path, records: list[dict], compress: bool = False) -> Path:
     """Write records as JSON Lines, gzip-compressed when asked."""
     data = b"".join(orjson.dumps(r) + b"\n" for r in records)

@@ -8,12 +8,11 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
-from conftest import write_jsonl
+from conftest import scalar, write_jsonl
 
 from khabar.dates import parse_datetime
 from khabar.ingest.dumps import Problem, Record, read_dump, record_to_article
@@ -315,17 +314,6 @@ def test_a_batch_that_fails_while_linking_is_not_half_stored(tmp_path, store, sa
     assert all(store.term_vectors(ids).values())  # and indexed for related articles
 
 
-def _scalar(db_url: str, sql: str):
-    """One value from the store at ``db_url``, asked over a connection of its own (SQLite or PostgreSQL)."""
-    if "://" in db_url:
-        import psycopg
-
-        with psycopg.connect(db_url, connect_timeout=2) as conn:
-            return conn.execute(sql).fetchone()[0]
-    with sqlite3.connect(db_url, timeout=1) as conn:
-        return conn.execute(sql).fetchone()[0]
-
-
 def test_killed_mid_ingest_then_rerun_completes(tmp_path, saudinewsnet_path, db_url):
     """SIGKILL an ingest of the real dump mid-way; the store is consistent and a rerun completes it.
 
@@ -339,7 +327,7 @@ def test_killed_mid_ingest_then_rerun_completes(tmp_path, saudinewsnet_path, db_
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
         try:
-            stored = _scalar(db_url, "SELECT COUNT(*) FROM articles")
+            stored = scalar(db_url, "SELECT COUNT(*) FROM articles")
         except Exception:  # noqa: BLE001 - the store may not exist yet, or be locked for a moment
             continue
         if stored >= 3000:
@@ -348,17 +336,17 @@ def test_killed_mid_ingest_then_rerun_completes(tmp_path, saudinewsnet_path, db_
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     if "://" not in db_url:
-        assert _scalar(db_url, "PRAGMA integrity_check") == "ok"
-    partial = _scalar(db_url, "SELECT COUNT(*) FROM articles")
+        assert scalar(db_url, "PRAGMA integrity_check") == "ok"
+    partial = scalar(db_url, "SELECT COUNT(*) FROM articles")
     # whole batches only: every stored article counted in the statistics and placed in a story
-    assert _scalar(db_url, "SELECT value FROM corpus_stats WHERE name = 'documents'") == partial
-    assert _scalar(db_url, "SELECT COUNT(*) FROM story_members") == partial
+    assert scalar(db_url, "SELECT value FROM corpus_stats WHERE name = 'documents'") == partial
+    assert scalar(db_url, "SELECT COUNT(*) FROM story_members") == partial
     assert 3000 <= partial < 30676
     done = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True, check=True)
     summary = json.loads(done.stdout)
     assert summary["stored"] + summary["unchanged"] + summary["updated"] == 30676
-    assert _scalar(db_url, "SELECT COUNT(*) FROM articles") == 30676
-    assert _scalar(db_url, "SELECT COUNT(DISTINCT url) FROM articles") == 30676
+    assert scalar(db_url, "SELECT COUNT(*) FROM articles") == 30676
+    assert scalar(db_url, "SELECT COUNT(DISTINCT url) FROM articles") == 30676
     # nothing stored before the kill was left uncounted or unlinked
-    assert _scalar(db_url, "SELECT value FROM corpus_stats WHERE name = 'documents'") == 30676
-    assert _scalar(db_url, "SELECT COUNT(*) FROM story_members") == 30676
+    assert scalar(db_url, "SELECT value FROM corpus_stats WHERE name = 'documents'") == 30676
+    assert scalar(db_url, "SELECT COUNT(*) FROM story_members") == 30676

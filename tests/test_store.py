@@ -8,6 +8,7 @@ import psycopg
 from datetime import datetime, timezone
 
 import pytest
+from conftest import scalar
 
 from khabar.errors import ConfigError, StoreError
 from khabar.model import Article, Tag
@@ -40,12 +41,7 @@ def test_a_store_migrated_by_a_newer_khabar_is_refused_with_what_to_do(db_url):
         store._x("INSERT INTO schema_migrations VALUES (?, ?, ?)", (latest + 1, "9999_future.sql", "2030-01-01T00:00:00Z"))
     with pytest.raises(StoreError, match=rf"newer khabar \(schema {latest + 1}; this version knows up to {latest}\); upgrade"):
         open_store(db_url)
-    if "://" in db_url:
-        with psycopg.connect(db_url) as conn:
-            assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == latest + 1
-    else:
-        with sqlite3.connect(db_url) as conn:
-            assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == latest + 1
+    assert scalar(db_url, "SELECT MAX(version) FROM schema_migrations") == latest + 1
 
 
 def test_new_sqlite_file_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path):
