@@ -193,6 +193,22 @@ def test_half_written_json_array_keeps_its_whole_records(tmp_path, store, saudin
     assert report.read == 1 and report.problems[0].where == f"{broken}:2"
 
 
+def test_a_value_nested_too_deeply_is_a_bad_record_not_a_crash(tmp_path, store):
+    """50,000 nested objects: orjson refuses them, and the json fallback raised RecursionError out of the
+    ingest. Now the line is a problem and the records around it are stored (JSON Lines), or the array's
+    records before it (a JSON array, whose rest cannot be told apart)."""
+    deep = '{"a": ' * 50_000 + "1" + "}" * 50_000
+    records = [json.dumps(dict(GENERIC[0], title=f"خبر {n}"), ensure_ascii=False) for n in range(2)]
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text(f"{records[0]}\n{deep}\n{records[1]}\n", encoding="utf-8")
+    report = ingest_paths(store, [str(lines)])
+    assert (report.read, report.skipped_total) == (2, 1) and report.problems[0].where == f"{lines}:2"
+    array = tmp_path / "deep.json"
+    array.write_text(f"[{records[0]}, {deep}, {records[1]}]", encoding="utf-8")
+    read = list(read_dump(array))
+    assert [type(r).__name__ for r in read] == ["Record", "Problem"] and "nested too deeply" in read[1].reason
+
+
 def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path):
     """Windows tools begin a UTF-8 file with a byte-order mark, which neither JSON parser takes: the first
     record of a JSON Lines file was a problem, and a JSON array file was lost whole."""

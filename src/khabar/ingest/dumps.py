@@ -126,7 +126,7 @@ def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Probl
         except orjson.JSONDecodeError as exc:
             try:  # orjson refuses non-UTF-8 bytes; a legacy-encoded line is still JSON
                 data = _without_surrogates(json.loads(_decode(line, where, warned)))
-            except ValueError:
+            except (ValueError, RecursionError):  # json recurses: a value nested thousands deep raises
                 yield Problem(where, f"malformed JSON: {exc}")
                 continue
         if isinstance(data, dict):
@@ -147,7 +147,7 @@ def _read_json_array(stream: io.BufferedIOBase, name: str) -> Iterator[Record | 
         text = _decode(content, f"{name}:1", set())
         try:
             data = _without_surrogates(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):
             yield from _salvage_array(text, name)
             return
     yield from _array_records(data if isinstance(data, list) else [data], name)
@@ -176,6 +176,8 @@ def _salvage_array(text: str, name: str) -> Iterator[Record | Problem]:
             json.loads(text)
         except json.JSONDecodeError as exc:
             yield Problem(f"{name}:{exc.lineno}", f"malformed JSON: {exc.msg}")
+        except RecursionError:
+            yield Problem(f"{name}:1", "malformed JSON: a value nested too deeply")
         return
     position, number = position + 1, 0
     while True:
@@ -186,6 +188,10 @@ def _salvage_array(text: str, name: str) -> Iterator[Record | Problem]:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             yield Problem(f"{name}:{exc.lineno}", f"malformed JSON array after record {number}: {exc.msg}; the rest is not read")
+            return
+        except RecursionError:
+            line = text.count("\n", 0, position) + 1
+            yield Problem(f"{name}:{line}", f"malformed JSON array after record {number}: a value nested too deeply; the rest is not read")
             return
         number += 1
         yield from _array_records([_without_surrogates(item)], name, first=number)
