@@ -101,6 +101,16 @@ def test_bad_records_are_reported_with_file_and_line_and_skipped(tmp_path, store
     assert report.skipped["empty text"] == 1 and report.skipped_total == 5
 
 
+def test_unix_times_in_seconds_or_milliseconds_are_read_as_utc(tmp_path, store):
+    """JSON APIs and exports often give the time as a Unix time, a number or a string of digits."""
+    times = [1437465600, "1437465600000", 1437465600.5]
+    records = [{"outlet": "x", "title": f"خبر {n}", "text": f"نص رقم {n} عن الاقتصاد", "published": t} for n, t in enumerate(times)]
+    report = ingest_paths(store, [str(write_jsonl(tmp_path / "unix.jsonl", records))])
+    assert (report.stored, report.skipped_total) == (3, 0)
+    published = sorted(a.published.isoformat() for a in store.iter_articles())
+    assert published == ["2015-07-21T08:00:00+00:00", "2015-07-21T08:00:00+00:00", "2015-07-21T08:00:00+00:00"]
+
+
 def test_a_time_outside_the_plausible_years_is_a_bad_record_not_a_failed_ingest(tmp_path, store):
     """0001-01-01 (a source's "no date") and year 9999 stopped the whole ingest: linking's window of
     days around them left Python's dates. Now such a record is skipped with its reason, the rest stored."""

@@ -16,10 +16,15 @@ UTC = timezone.utc
 EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
 
 
-def parse_datetime(raw: str | None, assume: timezone = UTC) -> datetime | None:
-    """Parse an ISO 8601, ``YYYY-MM-DD hh:mm:ss`` or RFC 2822 time into UTC.
+# A Unix time as JSON APIs and exports write it: seconds (ten digits in these years) or milliseconds
+# (thirteen), with an optional fraction.
+_UNIX_TIME = re.compile(r"(\d{10}|\d{13})(\.\d+)?")
 
-    A time without an offset is taken to be in ``assume``. Eastern digits are
+
+def parse_datetime(raw: str | None, assume: timezone = UTC) -> datetime | None:
+    """Parse an ISO 8601, ``YYYY-MM-DD hh:mm:ss``, RFC 2822 or Unix time (seconds or milliseconds) into UTC.
+
+    A time without an offset is taken to be in ``assume`` (a Unix time is UTC). Eastern digits are
     accepted. Returns None for an empty or unreadable string, and for a time
     outside the years ``EARLIEST_YEAR`` to ``LATEST_YEAR``.
     """
@@ -30,10 +35,15 @@ def parse_datetime(raw: str | None, assume: timezone = UTC) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
+        unix = _UNIX_TIME.fullmatch(text)
+        if unix:
+            seconds = float(text) / (1000 if len(unix.group(1)) == 13 else 1)
+            parsed = datetime.fromtimestamp(seconds, UTC)
+        else:
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                return None
     if parsed is None or not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
         return None
     if parsed.tzinfo is None:
