@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
 import json
+import lzma
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
 from conftest import scalar, write_jsonl
 
 from khabar.dates import parse_datetime
@@ -60,6 +63,8 @@ def test_every_format_gives_the_same_store(tmp_path, saudinewsnet_sample):
         "json": tmp_path / "a.json",
         "csv.gz": tmp_path / "a.csv.gz",
         "noext": tmp_path / "dump",
+        "jsonl.bz2": tmp_path / "a.jsonl.bz2",
+        "jsonl.xz": tmp_path / "a.jsonl.xz",
     }
     paths["json"].write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     buffer = io.StringIO()
@@ -68,6 +73,9 @@ def test_every_format_gives_the_same_store(tmp_path, saudinewsnet_sample):
     writer.writerows(records)
     paths["csv.gz"].write_bytes(gzip.compress(buffer.getvalue().encode("utf-8")))
     paths["noext"].write_bytes(gzip.compress(json.dumps(records).encode()))
+    lines = b"".join(json.dumps(r).encode() + b"\n" for r in records)
+    paths["jsonl.bz2"].write_bytes(bz2.compress(lines))
+    paths["jsonl.xz"].write_bytes(lzma.compress(lines))
     exported = {}
     for name, path in paths.items():
         with open_store(str(tmp_path / f"{name}.db")) as s:
@@ -174,9 +182,10 @@ def test_nul_characters_and_lone_surrogates_are_stored_without_them(tmp_path, st
     assert articles["http://e.com/lone"].text == "نص فيه \ufffd بديل"
 
 
-def test_half_written_gzip_keeps_what_it_holds(tmp_path, store, saudinewsnet_sample):
-    whole = gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in saudinewsnet_sample[:300]))
-    path = tmp_path / "cut.jsonl.gz"
+@pytest.mark.parametrize(("suffix", "compress"), [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)])
+def test_half_written_compressed_dump_keeps_what_it_holds(tmp_path, store, saudinewsnet_sample, suffix, compress):
+    whole = compress(b"".join(json.dumps(r).encode() + b"\n" for r in saudinewsnet_sample[:300]))
+    path = tmp_path / f"cut.jsonl{suffix}"
     path.write_bytes(whole[: len(whole) * 2 // 3])
     report = ingest_paths(store, [str(path)])
     assert 0 < report.read < 300

@@ -12,11 +12,13 @@ README.
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
 import json
 import logging
+import lzma
 import re
 import zlib
 from collections.abc import Iterator
@@ -67,16 +69,29 @@ class Problem:
 # Reading files
 
 
+# The compressions a dump may come in: each one's magic number, how to open it, its usual suffix.
+COMPRESSIONS: tuple[tuple[bytes, Callable[..., Any], str], ...] = (
+    (b"\x1f\x8b", gzip.open, ".gz"),
+    (b"BZh", bz2.open, ".bz2"),
+    (b"\xfd7zXZ\x00", lzma.open, ".xz"),
+)
+
+
 def _open_bytes(path: Path) -> io.BufferedIOBase:
-    """Open a file for reading bytes, through gzip when it starts with gzip's magic number."""
+    """Open a file for reading bytes, through the decompressor whose magic number it starts with."""
     with path.open("rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if compressed else path.open("rb")  # type: ignore[return-value]
+        head = probe.read(6)
+    for magic, opener, _ in COMPRESSIONS:
+        if head.startswith(magic):
+            return opener(path, "rb")
+    return path.open("rb")  # type: ignore[return-value]
 
 
 def _format_of(path: Path, head: bytes) -> str:
     """``jsonl``, ``json`` or ``csv``: from the name, else from the first bytes."""
-    name = path.name.lower().removesuffix(".gz")
+    name = path.name.lower()
+    for _, _, suffix in COMPRESSIONS:
+        name = name.removesuffix(suffix)
     for suffix, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"), (".csv", "csv")):
         if name.endswith(suffix):
             return fmt
@@ -267,7 +282,7 @@ def read_dump(path: str | Path) -> Iterator[Record | Problem]:
             for item in reader(stream, name):
                 last = item.where
                 yield item
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        except (EOFError, zlib.error, gzip.BadGzipFile, lzma.LZMAError) as exc:
             yield Problem(f"{name}", f"file ends early after {last} ({exc}); it may be half-written")
         except OSError as exc:
             yield Problem(f"{name}", f"read failed after {last}: {exc}")
