@@ -40,6 +40,20 @@ def test_private_and_loopback_addresses_are_refused_unless_local(outlets):
         check_address("file:///etc/passwd", local=True)
 
 
+def test_a_connection_that_reaches_a_private_address_is_refused_before_the_request(outlets):
+    """DNS rebinding: a name server may answer a public address when the name is checked and a private one
+    when the connection resolves it again. The connection itself is checked, so a request that got past
+    the name check (here: sent without it) still never reaches a private server."""
+    url = outlets.outlets[0].base + "/fault/error.html"
+    served = len(outlets.requests)
+    with Fetcher(FAST) as fetcher:
+        with pytest.raises(FetchError) as caught:
+            fetcher._get_once(url, None, None)  # the request as it goes out after check_address
+        assert caught.value.reason == "private address" and "local = true" in str(caught.value)
+        assert len(outlets.requests) == served  # the server never saw a request
+        assert fetcher._get_once(url, None, None, local=True).status == 500  # a local outlet's server is reached
+
+
 def test_host_names_that_resolve_to_loopback_are_refused(outlets):
     """The check is on the resolved address, not on the name (and runs again on every redirect hop)."""
     with Fetcher(FAST) as fetcher, pytest.raises(FetchError) as caught:

@@ -9,7 +9,10 @@
   and a content-type check.
 - **Safe**: hosts that resolve to private, loopback, link-local or reserved
   addresses are refused, on every redirect hop too, unless the outlet is
-  configured as local.
+  configured as local; and the address each connection actually reached is
+  checked again before anything is sent, so a name that resolves to a public
+  address when checked and to a private one when connected to (DNS
+  rebinding) is refused as well.
 - **Resilient**: connection errors, timeouts, 429 and 5xx are retried with
   exponential backoff; what still fails raises :class:`FetchError` with a
   short ``reason`` code and a message.
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+import httpcore
 import httpx
 
 from khabar import __version__
@@ -118,6 +122,55 @@ def check_address(url: str, local: bool) -> None:
             )  # fmt: skip
 
 
+class _PrivatePeer(Exception):
+    """A connection reached an address that is not public (raised inside httpcore, turned into a
+    :class:`FetchError` by the fetcher)."""
+
+    def __init__(self, host: str, address: str) -> None:
+        self.host, self.address = host, address
+        super().__init__(f"{host} connected to {address}")
+
+
+class _PublicPeersOnly(httpcore.SyncBackend):
+    """httpcore's network backend, refusing a connection whose peer is not a public address.
+
+    :func:`check_address` resolves the name before a request, but the connection resolves it again: a
+    name server that answers a public address first and ``127.0.0.1`` next (DNS rebinding) would pass the
+    check and reach a private service. Checking the peer of the connected socket, before a byte of the
+    request is written, leaves no such gap (written here because httpx offers no hook between connecting
+    and sending).
+    """
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options=None) -> httpcore.NetworkStream:  # noqa: ANN001 - httpcore's signature
+        stream = super().connect_tcp(host, port, timeout, local_address, socket_options)
+        peer = stream.get_extra_info("server_addr")[0]
+        if not is_public_address(peer):
+            stream.close()
+            raise _PrivatePeer(host, peer)
+        return stream
+
+
+def _client(policy: FetchPolicy, public_only: bool) -> httpx.Client:
+    """An HTTP client under ``policy``; with ``public_only`` its connections reach public addresses only."""
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    transport = httpx.HTTPTransport(limits=limits)
+    if public_only:
+        # httpx takes no network backend, so its transport's connection pool is replaced by the same
+        # pool built with ours (httpcore's public arguments; tests/test_fetch.py shows the guard works).
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_PublicPeersOnly(),
+        )  # fmt: skip
+    return httpx.Client(
+        headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+        timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout),
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
 class _Decompressor:
     """gzip/deflate decoding that never produces more than the bytes still allowed."""
 
@@ -136,20 +189,17 @@ class Fetcher:
 
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
-        self.client = httpx.Client(
-            headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(self.policy.timeout, connect=self.policy.connect_timeout),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-        )
+        self.client = _client(self.policy, public_only=True)  # every outlet but the local ones
+        self.local_client = _client(self.policy, public_only=False)  # outlets configured with local = true
         self._host_slots: dict[str, threading.Semaphore] = defaultdict(lambda: threading.Semaphore(self.policy.per_host))
         self._host_next: dict[str, float] = defaultdict(float)
         self._lock = threading.Lock()
         self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         self.client.close()
+        self.local_client.close()
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -176,7 +226,7 @@ class Fetcher:
             check_address(current, local)
             if check_robots and not self.allowed_by_robots(current, local):
                 raise FetchError(current, "robots.txt", "the site's robots.txt disallows this URL for khabar")
-            fetched = self._get_with_retries(current, etag, last_modified)
+            fetched = self._get_with_retries(current, etag, last_modified, local)
             if fetched.status in (301, 302, 303, 307, 308):
                 seen.append(current)
                 target = urljoin(current, fetched.location)
@@ -219,12 +269,12 @@ class Fetcher:
 
     # -- one request -------------------------------------------------------------------
 
-    def _get_with_retries(self, url: str, etag: str | None, last_modified: str | None) -> Fetched:
+    def _get_with_retries(self, url: str, etag: str | None, last_modified: str | None, local: bool = False) -> Fetched:
         """One URL, retried with backoff on connection errors, timeouts, 429 and 5xx."""
         attempt = 0
         while True:
             try:
-                fetched = self._get_once(url, etag, last_modified)
+                fetched = self._get_once(url, etag, last_modified, local)
                 if fetched.status not in RETRY_STATUSES or attempt >= self.policy.retries:
                     return fetched
                 log.info("%s answered %d; retrying", url, fetched.status)
@@ -244,8 +294,9 @@ class Fetcher:
         if start > now:
             time.sleep(start - now)
 
-    def _get_once(self, url: str, etag: str | None, last_modified: str | None) -> Fetched:
-        """One GET, its body read within the time and size limits; a redirect is returned, not followed."""
+    def _get_once(self, url: str, etag: str | None, last_modified: str | None, local: bool = False) -> Fetched:
+        """One GET, its body read within the time and size limits; a redirect is returned, not followed.
+        Only a ``local`` outlet's connections may reach a private address."""
         host = urlsplit(url).netloc
         headers = {}
         if etag:
@@ -257,7 +308,8 @@ class Fetcher:
             self._wait_for_host(host)
             deadline = time.monotonic() + policy.timeout
             try:
-                with self.client.stream("GET", url, headers=headers) as response:
+                client = self.local_client if local else self.client
+                with client.stream("GET", url, headers=headers) as response:
                     if response.is_redirect:
                         return Fetched(url, response.status_code, location=response.headers.get("location", ""))
                     declared = response.headers.get("content-length")
@@ -279,6 +331,11 @@ class Fetcher:
                         last_modified=response.headers.get("last-modified"),
                         body=bytes(body),
                     )
+            except _PrivatePeer as exc:
+                raise FetchError(
+                    url, "private address",
+                    f"{exc.host} answered from {exc.address}; configure the outlet with local = true to allow it",
+                ) from exc  # fmt: skip
             except httpx.TimeoutException as exc:
                 raise FetchError(url, "timeout", f"no answer within {policy.timeout:g} s") from exc
             except httpx.RemoteProtocolError as exc:
