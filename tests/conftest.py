@@ -114,7 +114,8 @@ HOSTILE_RECORDS = [
     {
         "url": "javascript:alert(7)",
         "outlet": "hostile",
-        "title": "فيروس كورونا في الرياض <a href=javascript:alert(8)>رابط</a>",
+        # U+001A (SUB), as 92 SaudiNewsNet articles hold it: XML cannot carry it, the feeds must still parse
+        "title": "فيروس كورونا\x1a\x1aفي الرياض <a href=javascript:alert(8)>رابط</a>",
         "text": "وزارة الصحة تعلن إصابات كورونا جديدة في الرياض وجدة. <style>body{display:none}</style>",
         "published": "2015-07-21T11:00:00Z",
     },

@@ -71,6 +71,16 @@ def test_tatweel_zero_width_and_direction_marks_are_removed():
     assert display_form("\u200fالعراق\u200c\u200d\ufeff") == "العراق"
 
 
+def test_control_characters_become_spaces_and_noncharacters_go():
+    # SaudiNewsNet joins paragraphs with U+001A (SUB): "... حياض الوطن. \x1a\x1aمن احتفالات ..."
+    assert display_form("حياض الوطن. \x1a\x1aمن احتفالات") == "حياض الوطن. من احتفالات"
+    for control in ("\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x85", "\x9f"):
+        assert display_form(f"خبر{control}عاجل") == "خبر عاجل", repr(control)
+    for nonchar in ("\ufdd0", "\ufdef", "\ufffe", "\uffff"):
+        assert display_form(f"خبر{nonchar} عاجل") == "خبر عاجل", repr(nonchar)
+    assert display_form("سطر\tأول\r\nسطر ثان") == "سطر أول\nسطر ثان"  # tab, line ends: as before
+
+
 def test_eastern_digits_become_ascii():
     assert display_form("٢٠١٥ و۱۳۹۴ ٣٫٥") == "2015 و1394 3.5"
 

@@ -17,6 +17,7 @@ from khabar.dates import UTC
 from khabar.link.related import compute_related
 from khabar.store import open_store
 from khabar.web import create_app
+from khabar.web.feeds import atom_feed
 from khabar.web.format import counted, full_date, highlight, relative_time
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -251,6 +252,25 @@ def test_hostile_content_is_inert_everywhere(client):
     assert "&lt;script&gt;" in shown and "&lt;a href=javascript:alert(8)&gt;" in shown, "markup is shown as text"
     feed = client.get("/feeds/latest.atom").content
     assert b"<script" not in feed
+    titles = []  # the stories' feeds hold the hostile titles, one with control characters: still XML
+    for i in ids:
+        story = client.get(f"/api/v1/articles/{i}").json()["story"]
+        titles += [e.text for e in ET.fromstring(client.get(f"/feeds/story/{story}.atom").content).iter(f"{ATOM}title")]
+    assert "فيروس كورونا في الرياض <a href=javascript:alert(8)>رابط</a>" in titles
+
+
+def test_feeds_leave_out_what_xml_cannot_carry():
+    """A store written before display_form dropped control characters may still hold them, as may ids and
+    addresses: the feed leaves them out rather than writing a document no reader accepts."""
+    body = atom_feed("urn:x", "آخر الأخبار", "http://k/feeds/latest.atom", "http://k/", [
+        {"id": "a\x01b", "title": "عنوان\x1a\x1aالخبر\ufffe", "outlet": "صحيفة\x02", "url": "http://o.example/1\x03",
+         "published": "2015-07-21T10:00:00Z"},
+    ])  # fmt: skip
+    entry = ET.fromstring(body).find(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "عنوانالخبر"
+    assert entry.find(f"{ATOM}id").text == "urn:khabar:article:ab"
+    assert entry.find(f"{ATOM}author/{ATOM}name").text == "صحيفة"
+    assert [link.get("href") for link in entry.findall(f"{ATOM}link")] == ["http://k/article/ab", "http://o.example/1"]
 
 
 def test_security_headers_on_pages_api_and_errors(client):
