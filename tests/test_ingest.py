@@ -163,6 +163,28 @@ def test_keys_too_long_for_an_index_are_bad_records_and_junk_words_are_no_terms(
     assert all(len(term) <= 64 for term in store.term_vectors([article.id])[article.id])
 
 
+def test_a_text_or_title_past_its_limit_is_a_bad_record(tmp_path, store):
+    """A 48 MB text took 53 s to ingest and would be served whole: past MAX_TEXT_CHARS (or a title past
+    MAX_TITLE_CHARS) a record is skipped with its reason, before any of the work; the rest is stored."""
+    from khabar.ingest.dumps import MAX_TEXT_CHARS, MAX_TITLE_CHARS
+
+    base = {"outlet": "x", "title": "خبر عن الاقتصاد", "text": "نص عادي عن الاقتصاد السعودي والنفط. " * 5}
+    long_text = ("كلمة " * (MAX_TEXT_CHARS // 5 + 1))[: MAX_TEXT_CHARS + 1]
+    records = [
+        {**base, "url": "http://e.com/text", "text": long_text},
+        {**base, "url": "http://e.com/title", "title": "ع" * (MAX_TITLE_CHARS + 1)},
+        {**base, "url": "http://e.com/fits", "text": long_text[:MAX_TEXT_CHARS], "title": "ع " * (MAX_TITLE_CHARS // 2)},
+        {**base, "url": "http://e.com/plain"},
+    ]
+    report = ingest_paths(store, [str(write_jsonl(tmp_path / "big.jsonl", records))])
+    assert (report.stored, report.skipped_total) == (2, 2)
+    assert sorted(p.reason for p in report.problems) == [
+        f"text of {MAX_TEXT_CHARS + 1:,} characters; at most {MAX_TEXT_CHARS:,} (an article, not a whole book or site)",
+        f"title of {MAX_TITLE_CHARS + 1:,} characters; at most {MAX_TITLE_CHARS:,} (an article, not a whole book or site)",
+    ]
+    assert sorted(a.url for a in store.iter_articles()) == ["http://e.com/fits", "http://e.com/plain"]
+
+
 def test_nul_characters_and_lone_surrogates_are_stored_without_them(tmp_path, store):
     """A NUL in any field (PostgreSQL refuses one in text) and a lone surrogate escape (no UTF-8 encoder
     writes one) used to fail the whole batch; now each record is stored, without them."""

@@ -46,6 +46,11 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 # of the store's indexes, and PostgreSQL's B-tree keeps an entry of at most 2,704 bytes: a record with
 # 9,000 characters in either failed its whole batch there.
 MAX_NAME_CHARS = 256
+# The longest text and title a record may have. The longest SaudiNewsNet article has 33,687 characters;
+# a text of 48 MB took 53 s to ingest and would be served whole on its page, so a record past these
+# limits is no article (a book, a log, a dump inside a dump) and is skipped with its reason.
+MAX_TEXT_CHARS = 1_000_000
+MAX_TITLE_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -373,6 +378,10 @@ def record_to_article(data: dict[str, Any]) -> Article:
     text = text_field(data, layout.text)
     if not text.strip():
         raise RecordError("empty text")
+    title = text_field(data, "title")
+    for what, value, limit in (("text", text, MAX_TEXT_CHARS), ("title", title, MAX_TITLE_CHARS)):
+        if len(value) > limit:
+            raise RecordError(f"{what} of {len(value):,} characters; at most {limit:,} (an article, not a whole book or site)")
     outlet = text_field(data, layout.outlet).strip()
     if not outlet:
         raise RecordError(f"missing outlet (field {layout.outlet!r})")
@@ -388,7 +397,7 @@ def record_to_article(data: dict[str, Any]) -> Article:
         id=given_id or None,
         url=text_field(data, "url").strip() or None,
         outlet=outlet,
-        title=text_field(data, "title"),
+        title=title,
         text=text,
         published=published,
         published_raw=text_field(data, "published_raw").strip() or published_raw,
