@@ -185,6 +185,17 @@ def test_a_text_or_title_past_its_limit_is_a_bad_record(tmp_path, store):
     assert sorted(a.url for a in store.iter_articles()) == ["http://e.com/fits", "http://e.com/plain"]
 
 
+def test_publisher_tags_past_their_limits_are_left_out(tmp_path, store):
+    """200,000 publisher tags took 16 s; the first MAX_PUBLISHER_TAGS that fit MAX_PUBLISHER_TAG_CHARS are kept."""
+    from khabar.ingest.dumps import MAX_PUBLISHER_TAG_CHARS, MAX_PUBLISHER_TAGS
+
+    tags = ["كلمة " * MAX_PUBLISHER_TAG_CHARS] + [f"وسم رقم {i}" for i in range(5 * MAX_PUBLISHER_TAGS)]
+    record = {"url": "http://e.com/t", "outlet": "x", "title": "خبر", "text": "نص عادي عن الاقتصاد. " * 5, "tags": tags}
+    ingest_paths(store, [str(write_jsonl(tmp_path / "tags.jsonl", [record]))])
+    (article,) = store.iter_articles()
+    assert article.publisher_tags == [f"وسم رقم {i}" for i in range(MAX_PUBLISHER_TAGS)]
+
+
 def test_nul_characters_and_lone_surrogates_are_stored_without_them(tmp_path, store):
     """A NUL in any field (PostgreSQL refuses one in text) and a lone surrogate escape (no UTF-8 encoder
     writes one) used to fail the whole batch; now each record is stored, without them."""

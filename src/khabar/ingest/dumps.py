@@ -51,6 +51,10 @@ MAX_NAME_CHARS = 256
 # limits is no article (a book, a log, a dump inside a dump) and is skipped with its reason.
 MAX_TEXT_CHARS = 1_000_000
 MAX_TITLE_CHARS = 10_000
+# A publisher's own keywords: an outlet gives five to twenty, of a few words. Past these, a list is junk
+# (a record with 200,000 of them took 16 s), so only the first ones that fit are kept.
+MAX_PUBLISHER_TAGS = 100
+MAX_PUBLISHER_TAG_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -351,7 +355,8 @@ def _without_nul(value: str) -> str:
 
 
 def _tags(data: dict[str, Any], key: str | None) -> list[str]:
-    """Publisher tags: a JSON list, or a string separated by commas (Arabic or Latin) or semicolons."""
+    """Publisher tags: a JSON list, or a string separated by commas (Arabic or Latin) or semicolons; the first
+    ``MAX_PUBLISHER_TAGS`` of at most ``MAX_PUBLISHER_TAG_CHARS`` characters each."""
     if key is None or data.get(key) in (None, ""):
         return []
     value = data[key]
@@ -362,7 +367,7 @@ def _tags(data: dict[str, Any], key: str | None) -> list[str]:
     if not isinstance(value, list):
         raise RecordError(f"field {key!r} should be a list of strings, found {type(value).__name__}")
     tags = (_without_nul(str(v)).strip() for v in value if v is not None)
-    return [tag for tag in tags if tag]
+    return [tag for tag in tags if tag and len(tag) <= MAX_PUBLISHER_TAG_CHARS][:MAX_PUBLISHER_TAGS]
 
 
 def record_to_article(data: dict[str, Any]) -> Article:
