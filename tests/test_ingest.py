@@ -245,10 +245,47 @@ def test_half_written_json_array_keeps_its_whole_records(tmp_path, store, saudin
     assert report.read == 1 and report.problems[0].where == f"{broken}:2"
 
 
+def test_a_json_array_is_read_a_record_at_a_time(tmp_path):
+    """A JSON array export was read whole and parsed whole: 380 MB for a 107 MB array of the dump, so an
+    export of a few gigabytes could not be read at all. Reading all of a 20 MB array now takes the memory
+    of a record or two (traced allocations), and gives every record in order."""
+    import tracemalloc
+
+    record = dict(GENERIC[0], text="نص خبر عن الاقتصاد والنفط في الرياض. " * 10)
+    count = 40_000
+    path = tmp_path / "big.json"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[\n" + ",\n".join(json.dumps(dict(record, title=f"خبر {n}"), ensure_ascii=False) for n in range(count)) + "\n]\n")
+    assert path.stat().st_size > 20 * 2**20
+    tracemalloc.start()
+    try:
+        titles = [item.data["title"] for item in read_dump(path)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert titles == [f"خبر {n}" for n in range(count)]
+    assert peak < 8 * 2**20, f"{peak / 2**20:.1f} MB traced while reading a {path.stat().st_size / 2**20:.0f} MB array"
+
+
+def test_a_json_array_the_streaming_parser_stops_at_is_read_whole(tmp_path):
+    """Text in the Arabic legacy encoding (not UTF-8) and a number past a float stop the streaming
+    parser; the file is then read whole, as before, and the records not yet given follow."""
+    records = [{"url": f"http://e.com/{n}", "outlet": "الرياض", "title": f"خبر {n}", "text": "نص عربي قديم الترميز"}
+               for n in range(3)]
+    legacy = tmp_path / "legacy.json"
+    legacy.write_bytes(json.dumps(records, ensure_ascii=False).encode("windows-1256"))
+    assert [r.data["title"] for r in read_dump(legacy)] == ["خبر 0", "خبر 1", "خبر 2"]
+    huge = tmp_path / "huge.json"
+    texts = [json.dumps(r, ensure_ascii=False) for r in records]
+    huge.write_text("[" + texts[0] + ", " + texts[1][:-1] + ', "score": 1e400}, ' + texts[2] + "]", encoding="utf-8")
+    read = list(read_dump(huge))
+    assert [r.data["title"] for r in read] == ["خبر 0", "خبر 1", "خبر 2"] and read[1].data["score"] == float("inf")
+
+
 def test_a_value_nested_too_deeply_is_a_bad_record_not_a_crash(tmp_path, store):
     """50,000 nested objects: orjson refuses them, and the json fallback raised RecursionError out of the
-    ingest. Now the line is a problem and the records around it are stored (JSON Lines), or the array's
-    records before it (a JSON array, whose rest cannot be told apart)."""
+    ingest. Now the line (JSON Lines) or the array's value (a JSON array, read one value at a time) is
+    a problem, and the records around it are stored."""
     deep = '{"a": ' * 50_000 + "1" + "}" * 50_000
     records = [json.dumps(dict(GENERIC[0], title=f"خبر {n}"), ensure_ascii=False) for n in range(2)]
     lines = tmp_path / "deep.jsonl"
@@ -258,7 +295,8 @@ def test_a_value_nested_too_deeply_is_a_bad_record_not_a_crash(tmp_path, store):
     array = tmp_path / "deep.json"
     array.write_text(f"[{records[0]}, {deep}, {records[1]}]", encoding="utf-8")
     read = list(read_dump(array))
-    assert [type(r).__name__ for r in read] == ["Record", "Problem"] and "nested too deeply" in read[1].reason
+    assert [type(r).__name__ for r in read] == ["Record", "Problem", "Record"] and "nested too deeply" in read[1].reason
+    assert read[1].where == f"{array}:record 2" and read[2].data["title"] == "خبر 1"
 
 
 def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path):
