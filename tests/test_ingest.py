@@ -282,6 +282,29 @@ def test_a_json_array_the_streaming_parser_stops_at_is_read_whole(tmp_path):
     assert [r.data["title"] for r in read] == ["خبر 0", "خبر 1", "خبر 2"] and read[1].data["score"] == float("inf")
 
 
+def test_a_line_past_its_limit_is_passed_over_without_being_held(tmp_path, monkeypatch):
+    """A JSON Lines dump whose line never ends (binary data, a whole export on one line) was read into
+    memory whole; past MAX_LINE_BYTES (64 MiB; 1 MiB here, so that the test stays small) a line is one
+    problem, passed over in pieces, and the next lines are read."""
+    import tracemalloc
+
+    from khabar.ingest import dumps
+
+    monkeypatch.setattr(dumps, "MAX_LINE_BYTES", 2**20)
+    records = [json.dumps(dict(GENERIC[0], title=f"خبر {n}"), ensure_ascii=False).encode() for n in range(2)]
+    path = tmp_path / "long-line.jsonl"
+    path.write_bytes(records[0] + b"\n" + b'{"text": "' + b"x" * (16 * 2**20) + b'"}\n' + records[1] + b"\n")
+    tracemalloc.start()
+    try:
+        read = list(read_dump(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [type(r).__name__ for r in read] == ["Record", "Problem", "Record"]
+    assert read[1].where == f"{path}:2" and "longer than 1 MiB" in read[1].reason and read[2].where == f"{path}:3"
+    assert peak < 8 * 2**20, f"{peak / 2**20:.1f} MB traced: the 16 MiB line was held whole"
+
+
 def test_a_value_nested_too_deeply_is_a_bad_record_not_a_crash(tmp_path, store):
     """50,000 nested objects: orjson refuses them, and the json fallback raised RecursionError out of the
     ingest. Now the line (JSON Lines) or the array's value (a JSON array, read one value at a time) is

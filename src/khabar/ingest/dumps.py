@@ -138,10 +138,31 @@ def _without_surrogates(value: Any) -> Any:
     return value
 
 
+# The longest line of a JSON Lines dump. A record holds at most MAX_TEXT_CHARS of text (6 MB as JSON
+# escapes) and a fetched page's HTML (5 MiB, escaped); a longer line is no record, and one that never
+# ends (binary data, a whole export on one line) would be read into memory whole.
+MAX_LINE_BYTES = 64 * 2**20
+
+
+def _bounded_lines(stream: io.BufferedIOBase) -> Iterator[bytes | None]:
+    """The lines of a stream, each at most ``MAX_LINE_BYTES`` long; a longer one is passed over without
+    being held and given as None."""
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
 def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
     """One JSON object a line; blank lines are passed over."""
     warned: set[str] = set()
-    for number, line in enumerate(stream, start=1):
+    for number, line in enumerate(_bounded_lines(stream), start=1):
+        if line is None:
+            yield Problem(f"{name}:{number}", f"a line longer than {MAX_LINE_BYTES // 2**20} MiB is no record; not read")
+            continue
         if number == 1 and line.startswith(_UTF8_BOM):  # Windows tools write one; neither parser takes it
             line = line[len(_UTF8_BOM) :]
         if not line.strip():
