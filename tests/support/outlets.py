@@ -51,6 +51,7 @@ FAULTS = {
     "/fault/bomb.html": ("bomb", "too large"),
     "/fault/report.pdf": ("pdf", "content type"),
     "/fault/truncated.html": ("truncated", "truncated"),
+    "/fault/brotli.html": ("brotli", "content encoding"),
     "/private/secret.html": ("ok", "robots.txt"),
 }
 BIG_BYTES = 6 * 2**20
@@ -330,6 +331,8 @@ def _handler(outlets: Outlets, outlet: Outlet) -> type[BaseHTTPRequestHandler]:
             if kind == "bomb":
                 body = gzip.compress(b"\0" * (64 * 2**20), compresslevel=9)
                 return self.send(200, body, "text/html", {"Content-Encoding": "gzip"})
+            if kind == "brotli":  # a coding khabar never asked for: these bytes are not the page
+                return self.send(200, bytes(range(256)) * 8, "text/html", {"Content-Encoding": "br"})
             if kind == "pdf":
                 return self.send(200, b"%PDF-1.4 not a page", "application/pdf")
             if kind == "truncated":

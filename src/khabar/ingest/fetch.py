@@ -171,11 +171,18 @@ def _client(policy: FetchPolicy, public_only: bool) -> httpx.Client:
     )
 
 
+# The content codings khabar asks for (Accept-Encoding) and undoes itself, by the zlib window bits that
+# read them ("" and identity: none). A server may answer in another (br, zstd, compress): its bytes
+# would be stored as text, so such an answer is refused.
+CONTENT_CODINGS = {"": None, "identity": None, "gzip": 47, "x-gzip": 47, "deflate": 15}
+
+
 class _Decompressor:
     """gzip/deflate decoding that never produces more than the bytes still allowed."""
 
     def __init__(self, encoding: str) -> None:
-        self.inner = zlib.decompressobj(wbits=47 if encoding == "gzip" else 15) if encoding in ("gzip", "deflate") else None
+        bits = CONTENT_CODINGS[encoding]
+        self.inner = None if bits is None else zlib.decompressobj(wbits=bits)
 
     def feed(self, chunk: bytes, allowed: int) -> bytes:
         """Decoded bytes of ``chunk``, at most ``allowed + 1`` of them (one more tells the caller it overflowed)."""
@@ -315,7 +322,10 @@ class Fetcher:
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                         raise FetchError(url, "too large", f"Content-Length {declared} > {policy.max_bytes} bytes")
-                    decoder = _Decompressor(response.headers.get("content-encoding", "").strip().lower())
+                    coding = response.headers.get("content-encoding", "").strip().lower()
+                    if coding not in CONTENT_CODINGS:
+                        raise FetchError(url, "content encoding", f"{coding[:40]!r} is not one khabar asked for (gzip, deflate)")
+                    decoder = _Decompressor(coding)
                     body = bytearray()
                     for chunk in response.iter_raw():
                         body += decoder.feed(chunk, policy.max_bytes - len(body))
