@@ -54,6 +54,21 @@ def test_a_connection_that_reaches_a_private_address_is_refused_before_the_reque
         assert fetcher._get_once(url, None, None, local=True).status == 500  # a local outlet's server is reached
 
 
+def test_a_gzip_sitemap_file_is_read_within_the_size_limit(outlets):
+    """Sites serve sitemap.xml.gz as a gzip file (no Content-Encoding): it was refused as a content type.
+    Now it is unpacked like a compressed answer, and a bomb stops at the limit."""
+    from support.outlets import SITEMAP_OUTLETS
+
+    outlet = next(o for o in outlets.outlets if o.name in SITEMAP_OUTLETS)
+    with Fetcher(FAST) as fetcher:
+        fetched = fetcher.get(outlet.base + "/news-sitemap.xml.gz", kind="feed", local=True)
+        plain = fetcher.get(outlet.base + "/news-sitemap.xml", kind="feed", local=True)
+        with pytest.raises(FetchError) as caught:
+            fetcher.get(outlet.base + "/sitemap-bomb.xml.gz", kind="feed", local=True)
+    assert parse_feed(fetched.text, fetched.url).items == parse_feed(plain.text, plain.url).items != []
+    assert caught.value.reason == "too large"
+
+
 def test_host_names_that_resolve_to_loopback_are_refused(outlets):
     """The check is on the resolved address, not on the name (and runs again on every redirect hop)."""
     with Fetcher(FAST) as fetcher, pytest.raises(FetchError) as caught:

@@ -296,6 +296,10 @@ def _handler(outlets: Outlets, outlet: Outlet) -> type[BaseHTTPRequestHandler]:
                 return self.send(200, rss(outlet).encode(), "application/rss+xml; charset=utf-8")
             if path == "/atom.xml" and outlet.name in ATOM_OUTLETS:
                 return self.send(200, atom(outlet).encode(), "application/atom+xml")
+            if path == "/news-sitemap.xml.gz" and outlet.name in SITEMAP_OUTLETS:  # a gzip file, as many sites serve
+                return self.send(200, gzip.compress(news_sitemap(outlet).encode()), "application/x-gzip")
+            if path == "/sitemap-bomb.xml.gz":
+                return self.send(200, gzip.compress(b"<urlset>" + b" " * (64 * 2**20), compresslevel=9), "application/gzip")
             if path == "/news-sitemap.xml" and outlet.name in SITEMAP_OUTLETS:
                 return self.send(200, news_sitemap(outlet).encode(), "application/xml")
             if path == "/broken.xml" and outlet.broken_feed:

@@ -41,7 +41,9 @@ from khabar.ingest.encoding import decode
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"khabar/{__version__} (+https://github.com/khabar-news/khabar; Arabic news aggregator)"
-FEED_TYPES = ("xml", "rss", "atom", "text/plain", "application/octet-stream")
+# A sitemap may be a gzip file (sitemap.xml.gz), served as such rather than with a Content-Encoding.
+FEED_TYPES = ("xml", "rss", "atom", "text/plain", "application/octet-stream", "gzip")
+GZIP_MAGIC = b"\x1f\x8b"
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -249,6 +251,8 @@ class Fetcher:
             if fetched.status >= 400:
                 raise FetchError(current, f"http {fetched.status}")
             self._check_type(fetched, kind)
+            if kind == "feed" and fetched.body.startswith(GZIP_MAGIC):
+                fetched.body = self._gunzip(current, fetched.body)
             try:
                 fetched.text, fetched.encoding = decode(fetched.body, fetched.content_type)
             except IngestError as exc:
@@ -353,6 +357,19 @@ class Fetcher:
             except (httpx.TransportError, zlib.error) as exc:
                 reason = "bad compression" if isinstance(exc, zlib.error) else "connection"
                 raise FetchError(url, reason, str(exc)) from exc
+
+    def _gunzip(self, url: str, body: bytes) -> bytes:
+        """A gzip file's content (a sitemap.xml.gz), within the size limit like any body."""
+        inflater = zlib.decompressobj(wbits=47)
+        try:
+            content = inflater.decompress(body, self.policy.max_bytes + 1)
+        except zlib.error as exc:
+            raise FetchError(url, "bad compression", str(exc)) from exc
+        if len(content) > self.policy.max_bytes:
+            raise FetchError(url, "too large", f"more than {self.policy.max_bytes} bytes (decompressed)")
+        if not inflater.eof:
+            raise FetchError(url, "truncated", "the gzip file ends early")
+        return content
 
     def _check_type(self, fetched: Fetched, kind: str) -> None:
         """Refuse a body whose Content-Type is not what was asked for (a PDF where a page was expected)."""
