@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from conftest import scalar, write_jsonl
@@ -183,6 +184,30 @@ def test_a_text_or_title_past_its_limit_is_a_bad_record(tmp_path, store):
         f"title of {MAX_TITLE_CHARS + 1:,} characters; at most {MAX_TITLE_CHARS:,} (an article, not a whole book or site)",
     ]
     assert sorted(a.url for a in store.iter_articles()) == ["http://e.com/fits", "http://e.com/plain"]
+
+
+def test_a_time_in_the_future_is_kept_as_written_but_not_believed(tmp_path, store):
+    """An outlet's wrong clock or a placeholder (2099-01-01) put an article at the top of every list by
+    date for years. A time more than MAX_AHEAD_OF_FETCH past the fetch is now unknown (its text is kept
+    in published_raw); a few hours ahead (a time zone written wrong) is believed; and a second ingest
+    changes nothing."""
+    from khabar.dates import UTC
+
+    ahead = (datetime.now(UTC) + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    base = {"outlet": "x", "title": "خبر", "text": "نص عادي عن الاقتصاد. " * 5}
+    records = [
+        {**base, "url": "http://e.com/2099", "published": "2099-01-01T00:00:00Z"},
+        {**base, "url": "http://e.com/fetched", "published": "2015-07-30T00:00:00Z", "fetched": "2015-07-21T00:00:00Z"},
+        {**base, "url": "http://e.com/hours", "published": ahead},
+    ]
+    path = write_jsonl(tmp_path / "future.jsonl", records)
+    assert ingest_paths(store, [str(path)]).stored == 3
+    stored = {a.url: a for a in store.iter_articles()}
+    assert stored["http://e.com/2099"].published is None and stored["http://e.com/2099"].published_raw == "2099-01-01T00:00:00Z"
+    assert stored["http://e.com/fetched"].published is None  # nine days after the fetch it states
+    assert stored["http://e.com/hours"].published == parse_datetime(ahead)
+    again = ingest_paths(store, [str(path)])
+    assert (again.stored, again.updated, again.unchanged) == (0, 0, 3)
 
 
 def test_publisher_tags_past_their_limits_are_left_out(tmp_path, store):

@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Iterator
 from itertools import islice
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TextIO
 
@@ -56,6 +56,10 @@ MAX_TITLE_CHARS = 10_000
 # A publisher's own keywords: an outlet gives five to twenty, of a few words. Past these, a list is junk
 # (a record with 200,000 of them took 16 s), so only the first ones that fit are kept.
 MAX_PUBLISHER_TAGS = 100
+# A publication time further than this past the moment the article was fetched is a wrong clock or time
+# zone, or a placeholder (2099-01-01): taken as given, the article would top every list by date for
+# years. Such a time is kept only as written (``published_raw``); the article's time is unknown.
+MAX_AHEAD_OF_FETCH = timedelta(days=1)
 MAX_PUBLISHER_TAG_CHARS = 200
 
 
@@ -485,6 +489,8 @@ def record_to_article(data: dict[str, Any]) -> Article:
     )
     if not article.text:
         raise RecordError("empty text")
+    if article.published is not None and article.published > article.fetched + MAX_AHEAD_OF_FETCH:
+        article.published = None
     for what, value, limit in (("url", article.url, MAX_URL_CHARS), ("outlet", article.outlet, MAX_NAME_CHARS),
                                ("id", given_id, MAX_NAME_CHARS)):
         if value and len(value) > limit:
