@@ -328,6 +328,11 @@ def test_a_line_past_its_limit_is_passed_over_without_being_held(tmp_path, monke
     assert [type(r).__name__ for r in read] == ["Record", "Problem", "Record"]
     assert read[1].where == f"{path}:2" and "longer than 1 MiB" in read[1].reason and read[2].where == f"{path}:3"
     assert peak < 8 * 2**20, f"{peak / 2**20:.1f} MB traced: the 16 MiB line was held whole"
+    table = tmp_path / "long-line.csv"
+    table.write_bytes(b"url,outlet,title,text\nhttp://e.com/1,x,t,a\n" + b"y" * (16 * 2**20) + b"\nhttp://e.com/2,x,t,b\n")
+    read = list(read_dump(table))
+    assert [type(r).__name__ for r in read] == ["Record", "Problem", "Record"] and read[1].where == f"{table}:3"
+    assert read[2].data["url"] == "http://e.com/2"
 
 
 def test_a_value_nested_too_deeply_is_a_bad_record_not_a_crash(tmp_path, store):

@@ -311,11 +311,21 @@ def _salvage_array(text: str, name: str) -> Iterator[Record | Problem]:
 
 
 def _read_csv(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem]:
-    """CSV with a header row; records are located by the line they start on."""
+    """CSV with a header row; records are located by the line they start on. A line past
+    ``MAX_LINE_BYTES`` is passed over (read as an empty line) and reported."""
     warned: set[str] = set()
-    lines = (_decode(line, f"{name}:?", warned) for line in stream)
+    too_long: list[int] = []  # numbers of the lines passed over, reported after the row they fell in
+
+    def lines() -> Iterator[str]:
+        for number, line in enumerate(_bounded_lines(stream), start=1):
+            if line is None:
+                too_long.append(number)
+                yield "\n"
+            else:
+                yield _decode(line, f"{name}:?", warned)
+
     csv.field_size_limit(1 << 30)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines())
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -332,6 +342,8 @@ def _read_csv(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem
             continue
         where = f"{name}:{start}"
         start = reader.line_num + 1
+        while too_long:
+            yield Problem(f"{name}:{too_long.pop(0)}", f"a line longer than {MAX_LINE_BYTES // 2**20} MiB is no record; not read")
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
