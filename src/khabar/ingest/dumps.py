@@ -22,9 +22,9 @@ import lzma
 import re
 import zlib
 from collections.abc import Iterator
-from itertools import islice
 from dataclasses import dataclass
 from datetime import timedelta, timezone
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TextIO
 
@@ -56,11 +56,11 @@ MAX_TITLE_CHARS = 10_000
 # A publisher's own keywords: an outlet gives five to twenty, of a few words. Past these, a list is junk
 # (a record with 200,000 of them took 16 s), so only the first ones that fit are kept.
 MAX_PUBLISHER_TAGS = 100
+MAX_PUBLISHER_TAG_CHARS = 200
 # A publication time further than this past the moment the article was fetched is a wrong clock or time
 # zone, or a placeholder (2099-01-01): taken as given, the article would top every list by date for
 # years. Such a time is kept only as written (``published_raw``); the article's time is unknown.
 MAX_AHEAD_OF_FETCH = timedelta(days=1)
-MAX_PUBLISHER_TAG_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def _without_surrogates(value: Any) -> Any:
     return value
 
 
-# The longest line of a JSON Lines dump. A record holds at most MAX_TEXT_CHARS of text (6 MB as JSON
+# The longest line of a JSON Lines or CSV dump. A record holds at most MAX_TEXT_CHARS of text (6 MB as JSON
 # escapes) and a fetched page's HTML (5 MiB, escaped); a longer line is no record, and one that never
 # ends (binary data, a whole export on one line) would be read into memory whole.
 MAX_LINE_BYTES = 64 * 2**20
