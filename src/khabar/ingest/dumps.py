@@ -21,7 +21,7 @@ import logging
 import lzma
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 from itertools import islice
@@ -148,6 +148,11 @@ def _without_surrogates(value: Any) -> Any:
 MAX_LINE_BYTES = 64 * 2**20
 
 
+def _line_too_long(where: str) -> Problem:
+    """The problem of a line past ``MAX_LINE_BYTES``."""
+    return Problem(where, f"a line longer than {MAX_LINE_BYTES // 2**20} MiB is no record; not read")
+
+
 def _bounded_lines(stream: io.BufferedIOBase) -> Iterator[bytes | None]:
     """The lines of a stream, each at most ``MAX_LINE_BYTES`` long; a longer one is passed over without
     being held and given as None."""
@@ -165,7 +170,7 @@ def _read_jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Probl
     warned: set[str] = set()
     for number, line in enumerate(_bounded_lines(stream), start=1):
         if line is None:
-            yield Problem(f"{name}:{number}", f"a line longer than {MAX_LINE_BYTES // 2**20} MiB is no record; not read")
+            yield _line_too_long(f"{name}:{number}")
             continue
         if number == 1 and line.startswith(_UTF8_BOM):  # Windows tools write one; neither parser takes it
             line = line[len(_UTF8_BOM) :]
@@ -343,7 +348,7 @@ def _read_csv(stream: io.BufferedIOBase, name: str) -> Iterator[Record | Problem
         where = f"{name}:{start}"
         start = reader.line_num + 1
         while too_long:
-            yield Problem(f"{name}:{too_long.pop(0)}", f"a line longer than {MAX_LINE_BYTES // 2**20} MiB is no record; not read")
+            yield _line_too_long(f"{name}:{too_long.pop(0)}")
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -458,6 +463,13 @@ def _tags(data: dict[str, Any], key: str | None) -> list[str]:
     return [tag for tag in tags if tag and len(tag) <= MAX_PUBLISHER_TAG_CHARS][:MAX_PUBLISHER_TAGS]
 
 
+def _check_lengths(fields: Iterable[tuple[str, str | None, int]], why: str = "") -> None:
+    """Raise :class:`RecordError` for the first (name, value, limit) whose value is longer than its limit."""
+    for what, value, limit in fields:
+        if value and len(value) > limit:
+            raise RecordError(f"{what} of {len(value):,} characters; at most {limit:,}{why}")
+
+
 def record_to_article(data: dict[str, Any]) -> Article:
     """Turn one raw record into a normalized article, or raise :class:`RecordError` saying why not.
 
@@ -472,9 +484,7 @@ def record_to_article(data: dict[str, Any]) -> Article:
     if not text.strip():
         raise RecordError("empty text")
     title = text_field(data, "title")
-    for what, value, limit in (("text", text, MAX_TEXT_CHARS), ("title", title, MAX_TITLE_CHARS)):
-        if len(value) > limit:
-            raise RecordError(f"{what} of {len(value):,} characters; at most {limit:,} (an article, not a whole book or site)")
+    _check_lengths((("text", text, MAX_TEXT_CHARS), ("title", title, MAX_TITLE_CHARS)), " (an article, not a whole book or site)")
     outlet = text_field(data, layout.outlet).strip()
     if not outlet:
         raise RecordError(f"missing outlet (field {layout.outlet!r})")
@@ -503,10 +513,7 @@ def record_to_article(data: dict[str, Any]) -> Article:
         raise RecordError("empty text")
     if article.published is not None and article.published > article.fetched + MAX_AHEAD_OF_FETCH:
         article.published = None
-    for what, value, limit in (("url", article.url, MAX_URL_CHARS), ("outlet", article.outlet, MAX_NAME_CHARS),
-                               ("id", given_id, MAX_NAME_CHARS)):
-        if value and len(value) > limit:
-            raise RecordError(f"{what} of {len(value):,} characters; at most {limit:,}")
+    _check_lengths((("url", article.url, MAX_URL_CHARS), ("outlet", article.outlet, MAX_NAME_CHARS), ("id", given_id, MAX_NAME_CHARS)))
     return article
 
 

@@ -360,14 +360,14 @@ class Fetcher:
 
     def _gunzip(self, url: str, body: bytes) -> bytes:
         """A gzip file's content (a sitemap.xml.gz), within the size limit like any body."""
-        inflater = zlib.decompressobj(wbits=47)
+        decoder = _Decompressor("gzip")
         try:
-            content = inflater.decompress(body, self.policy.max_bytes + 1)
+            content = decoder.feed(body, self.policy.max_bytes)
         except zlib.error as exc:
             raise FetchError(url, "bad compression", str(exc)) from exc
         if len(content) > self.policy.max_bytes:
             raise FetchError(url, "too large", f"more than {self.policy.max_bytes} bytes (decompressed)")
-        if not inflater.eof:
+        if not decoder.inner.eof:
             raise FetchError(url, "truncated", "the gzip file ends early")
         return content
 
