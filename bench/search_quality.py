@@ -12,7 +12,8 @@ short queries, over a store ingested with tags and corpus statistics as
 would fold the very versions sought into one result) and for the baseline a user would get,
 plain SQLite FTS5 over the raw text (unicode61 tokenizer, BM25), each on the
 original headlines and on headlines rewritten with spelling variants (hamza
-forms, ى/ي, ة/ه, Persian letters, diacritics).
+forms, ى/ي, ة/ه, Persian letters, diacritics). Then, for one-word queries of nouns that start with و or ف,
+bare and with the article (``FORMS``), how many documents each matches, khabar and plain FTS5.
 
     python bench/search_quality.py [--dump PATH] [--queries N]
 """
@@ -32,13 +33,15 @@ from pathlib import Path
 
 from khabar.ingest.dumps import Record, read_dump, record_to_article
 from khabar.pipeline import ingest_records
-from khabar.search import POOL, search
+from khabar.search import POOL, SearchFilters, parse_query, search
 from khabar.store import open_store
 from khabar.text import match_key
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMP = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
 VARIANTS = [("أ", "ا"), ("إ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ي", "ی"), ("ك", "ک")]
+# Nouns whose first letter, و or ف, Snowball may take for a conjunction: each bare and with the article.
+FORMS = ["وزير", "الوزير", "وزارة", "الوزارة", "فريق", "الفريق", "فيروس", "الفيروس", "فندق", "الفندق", "فيلم", "الفيلم"]
 
 
 def rewrite(text: str, rng: random.Random) -> str:
@@ -110,6 +113,12 @@ def main() -> None:
                 per_query = (time.perf_counter() - started) / len(texts) * 1000
                 recall, mrr = evaluate(ranked, relevant)
                 print(f"{name + label:<34}{recall:>10.3f}{mrr:>8.3f}{per_query:>12.1f}")
+        print("\none-word queries: documents matched (every match, not only the ranked pool)")
+        print(f"{'query':<12}{'khabar':>10}{'plain FTS5':>12}")
+        for word in FORMS:
+            matched = len(store.search(parse_query(word), SearchFilters(), 10**6))
+            plain = raw.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (f'"{word}"',)).fetchone()[0]
+            print(f"{word:<12}{matched:>10,}{plain:>12,}")
         store.close()
     if cluster:
         cluster.stop()

@@ -1,9 +1,10 @@
 """Stemming: Snowball Arabic with the conjunction pre-step, folded after stemming."""
 
+import pytest
 from hypothesis import given, strategies as st
 
 from khabar.text import stem, terms
-from khabar.text.stem import strip_conjunction
+from khabar.text.stem import conjunction_variant, strip_conjunction
 
 
 def test_inflections_share_a_stem():
@@ -22,6 +23,28 @@ def test_conjunction_is_stripped_only_before_the_article():
     assert strip_conjunction("والحكومة") == "الحكومة"
     assert strip_conjunction("وزارة") == "وزارة"  # و is part of the word here
     assert strip_conjunction("وال") == "وال"
+
+
+def test_snowball_splits_a_word_whose_first_letter_may_be_a_conjunction():
+    # What conjunction_variant is for: the bare and the definite form of one noun stem apart.
+    assert stem("وزير") != stem("الوزير") and stem("فيروس") != stem("الفيروس")
+
+
+@pytest.mark.parametrize(("token", "other"), [
+    ("وزير", "الوزير"),        # minister: the bare form's other reading is the definite form's stem
+    ("الوزير", "وزير"),        # and the reverse
+    ("للوزير", "وزير"),        # for the minister: ل + ال
+    ("والوزير", "وزير"),       # and the minister
+    ("بالفيروس", "فيروس"),     # with the virus
+    ("فيروس", "الفيروس"),
+])
+def test_a_first_waw_or_feh_gives_the_other_reading(token, other):
+    assert conjunction_variant(token) == stem(other) != stem(token)
+
+
+@pytest.mark.parametrize("token", ["كتاب", "الكتاب", "ولد", "الله", "2015", "NATO", "فوز"])
+def test_other_words_have_no_other_reading(token):
+    assert conjunction_variant(token) is None
 
 
 def test_terms_drop_stopwords_and_keep_numbers():

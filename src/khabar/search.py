@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache, lru_cache
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from khabar.store import Store
 from khabar.text import display_form, match_key, stem, terms, tokenize
 from khabar.text.normalize import fold_token, key_of_tokens, spellings_of
+from khabar.text.stem import conjunction_variant
 from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
 
 TITLE_WEIGHT = 3.0
@@ -139,10 +140,15 @@ MIN_ALL_WORDS_MATCHES = 10  # ... and fall back to any word when fewer documents
 
 
 def candidate_groups(
-    stems: list[str], frequencies: Mapping[str, int] | None = None, documents: int = 0, fill_pool: bool = True
-) -> list[tuple[str, ...]]:
-    """The stem groups a matching document must contain one of: each stem alone, or for a query of
-    ``TWO_OF_FROM`` stems or more, each pair of stems. Ranking still uses every stem of the query.
+    words: Sequence[tuple[str, ...]],
+    frequencies: Mapping[str, int] | None = None,
+    documents: int = 0,
+    fill_pool: bool = True,
+) -> list[tuple[tuple[str, ...], ...]]:
+    """The word groups a matching document must contain one of: each word alone, or for a query of
+    ``TWO_OF_FROM`` words or more, each pair of words. A word is the tuple of its alternative stems (its
+    spelling and conjunction variants, :class:`Query`), any of which will do. Ranking still uses every
+    stem of the query.
 
     Used on PostgreSQL, whose ``ts_rank`` reads every candidate's vector: a
     whole headline shares one word with thousands of documents. There, with no
@@ -152,33 +158,34 @@ def candidate_groups(
     keeps every stem.
 
     Given each stem's document frequency (``frequencies``, out of
-    ``documents``), common stems (in more than ``COMMON_SHARE`` of documents
-    and more than ``COMMON_MIN_DOCUMENTS``) select nothing, as in Lucene's
-    CommonTermsQuery: the query's rarer stems choose the candidates and every
-    stem ranks them. But the rarer stems must be able to fill the ``POOL`` of
-    matches that is ranked: while their documents are fewer, the next rarest
-    stem selects too (unless ``fill_pool`` is false: a quoted phrase selects
-    as well). Without that, a headline whose one rare stem was a verb, تنهي,
-    selected the one document that had it and none of the articles on its
-    story. Stems no document has select nothing either. A query whose stems
-    no document has keeps them all.
+    ``documents``; a word's is the sum of its alternatives'), common words (in
+    more than ``COMMON_SHARE`` of documents and more than
+    ``COMMON_MIN_DOCUMENTS``) select nothing, as in Lucene's CommonTermsQuery:
+    the query's rarer words choose the candidates and every stem ranks them.
+    But the rarer words must be able to fill the ``POOL`` of matches that is
+    ranked: while their documents are fewer, the next rarest word selects too
+    (unless ``fill_pool`` is false: a quoted phrase selects as well). Without
+    that, a headline whose one rare stem was a verb, تنهي, selected the one
+    document that had it and none of the articles on its story. Words no
+    document has select nothing either. A query whose words no document has
+    keeps them all.
     """
-    unique = list(dict.fromkeys(stems))
+    unique = list(dict.fromkeys(words))
     if frequencies is not None and documents:
+        found = {word: sum(frequencies.get(s, 0) for s in word) for word in unique}
         cutoff = max(COMMON_SHARE * documents, COMMON_MIN_DOCUMENTS)
-        present = sorted((s for s in unique if frequencies.get(s, 0) > 0), key=lambda s: (frequencies[s], s))
-        selecting = [s for s in present if frequencies[s] <= cutoff]
-        selected = sum(frequencies[s] for s in selecting)  # at most this many documents
-        for stem_ in present[len(selecting) :]:  # the common ones, rarest first
+        present = sorted((w for w in unique if found[w] > 0), key=lambda w: (found[w], w))
+        selecting = [w for w in present if found[w] <= cutoff]
+        selected = sum(found[w] for w in selecting)  # at most this many documents
+        for word in present[len(selecting) :]:  # the common ones, rarest first
             if not fill_pool or selected >= POOL:
                 break
-            selecting.append(stem_)
-            selected += frequencies[stem_]
-        unique = [s for s in unique if s in selecting] or unique  # in the query's order
+            selecting.append(word)
+            selected += found[word]
+        unique = [w for w in unique if w in selecting] or unique  # in the query's order
     if len(unique) < TWO_OF_FROM:
-        return [(s,) for s in unique]
+        return [(w,) for w in unique]
     return list(combinations(unique, 2))
-
 
 def _teh_marbuta_variant(word: str) -> str | None:
     """A query word ending in ه written as if it ended in ة (الهجره → الهجرة): a common misspelling
@@ -187,19 +194,21 @@ def _teh_marbuta_variant(word: str) -> str | None:
 
 
 def _query_words(text: str, unique: bool = True) -> list[tuple[str, ...]]:
-    """The stems of each word of a query, with its teh marbuta variant's stem as an alternative; each
-    word once, or with ``unique=False`` every word in order (for a phrase)."""
+    """The stems of each word of a query, with as alternatives its teh marbuta variant's stem and, for a
+    word whose first و or ف may be a conjunction or part of it, the other reading's stem
+    (:func:`khabar.text.stem.conjunction_variant`); each word once, or with ``unique=False`` every word
+    in order (for a phrase, whose exact words are checked on the text)."""
     if not unique:
         return [word for chunk in display_form(text).split() for word in _query_words(chunk)]
     words: dict[str, tuple[str, ...]] = {}
     for word in display_form(text).split():
         variant = _teh_marbuta_variant(word)
-        stems = terms(word)
+        kept = [(found[0], token) for token in tokenize(word) if (found := terms(token))]  # stopwords are not
         variant_stems = terms(variant) if variant else []
-        if len(variant_stems) != len(stems):  # the variant only changes a last letter; never happens
+        if len(variant_stems) != len(kept):  # the variant only changes a last letter; never happens
             variant_stems = []
-        for n, stem_ in enumerate(stems):  # a word may hold several tokens (ب/الهجره); each has its variant
-            alternatives = tuple(dict.fromkeys([stem_, *variant_stems[n : n + 1]]))
+        for n, (stem_, token) in enumerate(kept):  # a word may hold several tokens (ب/الهجره); each has its variants
+            alternatives = tuple(dict.fromkeys(s for s in (stem_, *variant_stems[n : n + 1], conjunction_variant(token)) if s))
             words.setdefault(alternatives[0], alternatives)
     return list(words.values())
 

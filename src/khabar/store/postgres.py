@@ -120,13 +120,14 @@ def in_order(words: list[tuple[str, ...]]) -> str:
 
 def match_query(query: Query, frequencies: Mapping[str, int] | None = None, documents: int = 0) -> str:
     """The tsquery that selects candidates: every word (one of its alternatives each) when the query
-    asks for all its words, else :func:`khabar.search.candidate_groups` of its stems (given their
-    document frequencies, the rarer stems')."""
+    asks for all its words, else :func:`khabar.search.candidate_groups` of its words (given their stems'
+    document frequencies, the rarer words')."""
     if query.all_words and query.words:
         return every_word(query.words)
     # With a phrase, the phrase selects too: more stems would only widen what it must recheck.
-    groups = candidate_groups(query.stems, frequencies, documents, fill_pool=not query.phrase_words)
-    return " | ".join("(" + " & ".join(_lexeme(s) for s in group) + ")" for group in groups)
+    words = [*query.words, *(word for phrase in query.phrase_words for word in phrase)]
+    groups = candidate_groups(words, frequencies, documents, fill_pool=not query.phrase_words)
+    return " | ".join("(" + every_word(list(group)) + ")" for group in groups)
 
 
 class PostgresStore(SQLStore):

@@ -41,6 +41,32 @@ def strip_conjunction(token: str) -> str:
     return token
 
 
+# What stands before a word in its definite forms (the article, alone or after ب ك ف و ل).
+_ARTICLE_FORMS = ("بال", "كال", "فال", "وال", "ال")
+
+
+def conjunction_variant(token: str) -> str | None:
+    """The stem of the other reading of a word whose first letter is و or ف, or None when it has none.
+
+    Snowball reads the first و or ف of a bare word as a conjunction ("and", "so") and strips it, but
+    keeps it after the article: وزير (minister) stems to زير and الوزير to وزير, فيروس to يروس and
+    الفيروس to فيروس, so one form never finds the other. Which reading is right needs a lexicon
+    (وقال is "and he said"); the search asks for both (docs/search.md has the measurement).
+    For a bare word it is the stem as if the letter were part of the word (the definite form's stem);
+    for a definite one, the bare word's stem.
+    """
+    folded = strip_conjunction(fold_before_stem(token))
+    if not folded or not "\u0621" <= folded[0] <= "\u06ff":
+        return None
+    for article in (*_ARTICLE_FORMS, "لل"):
+        if folded.startswith(article) and len(folded) - len(article) >= _MIN_REST:
+            bare = folded[len(article) :] if article != "لل" else folded[2:]  # لل is ل + ال, its ا dropped
+            return stem(bare) if bare[0] in "وف" else None
+    if folded[0] in "وف" and len(folded) > _MIN_REST:
+        return stem("ال" + folded)
+    return None
+
+
 @lru_cache(maxsize=1 << 18)
 def stem(token: str) -> str:
     """The match-level stem of one token (a word from :func:`tokenize`).
