@@ -187,6 +187,7 @@ def candidate_groups(
         return [(w,) for w in unique]
     return list(combinations(unique, 2))
 
+
 def _teh_marbuta_variant(word: str) -> str | None:
     """A query word ending in ه written as if it ended in ة (الهجره → الهجرة): a common misspelling
     that stemming cannot undo, since Snowball reads a final ه as a pronoun."""
@@ -203,7 +204,7 @@ def _query_words(text: str, unique: bool = True) -> list[tuple[str, ...]]:
     words: dict[str, tuple[str, ...]] = {}
     for word in display_form(text).split():
         variant = _teh_marbuta_variant(word)
-        kept = [(found[0], token) for token in tokenize(word) if (found := terms(token))]  # stopwords are not
+        kept = [(found[0], token) for token in tokenize(word) if (found := terms(token))]  # (stem, token); no stopwords
         variant_stems = terms(variant) if variant else []
         if len(variant_stems) != len(kept):  # the variant only changes a last letter; never happens
             variant_stems = []
