@@ -41,8 +41,9 @@ def strip_conjunction(token: str) -> str:
     return token
 
 
-# What stands before a word in its definite forms (the article, alone or after ب ك ف و ل).
-_ARTICLE_FORMS = ("بال", "كال", "فال", "وال", "ال")
+# What stands before a word in its definite forms: the article, alone or after ب ك ف و, and لل (ل + ال,
+# its alef dropped).
+_ARTICLE_FORMS = ("بال", "كال", "فال", "وال", "لل", "ال")
 
 
 def conjunction_variant(token: str) -> str | None:
@@ -58,9 +59,9 @@ def conjunction_variant(token: str) -> str | None:
     folded = strip_conjunction(fold_before_stem(token))
     if not folded or not "\u0621" <= folded[0] <= "\u06ff":
         return None
-    for article in (*_ARTICLE_FORMS, "لل"):
+    for article in _ARTICLE_FORMS:
         if folded.startswith(article) and len(folded) - len(article) >= _MIN_REST:
-            bare = folded[len(article) :] if article != "لل" else folded[2:]  # لل is ل + ال, its ا dropped
+            bare = folded[len(article) :]
             return stem(bare) if bare[0] in "وف" else None
     if folded[0] in "وف" and len(folded) > _MIN_REST:
         return stem("ال" + folded)
