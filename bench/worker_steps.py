@@ -29,7 +29,7 @@ from khabar.enrich.tags import batch_stats, count_phrases, document_of
 from khabar.ingest.dumps import read_dump, record_to_article
 from khabar.link.duplicates import fingerprint_of_words
 from khabar.link.similarity import weigh_terms
-from khabar.search import index_fields
+from khabar.search import index_fields, word_pairs
 from khabar.text.reading import read_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,11 +67,13 @@ def main() -> None:
         articles = step("record_to_article", lambda r: record_to_article(r.data), records)
         reads = step("read_text", lambda a: (read_text(a.title), read_text(a.text)), articles)
         terms = step("terms", lambda pair: (pair[0].terms(), pair[1].terms()), reads)
-        step("index_fields", lambda x: index_fields(x[0], *x[1]), list(zip(articles, terms)))
+        hashes = step("word_hashes", lambda pair: (pair[0].word_hashes(), pair[1].word_hashes()), reads)
+        pairs = step("word_pairs", lambda pair: word_pairs(*pair), hashes)
+        step("index_fields", lambda x: index_fields(x[0], *x[1], x[2]), list(zip(articles, terms, pairs)))
         documents = step("document_of", lambda pair: document_of(*pair), reads)
         step("  count_phrases (part of tags)", count_phrases, documents)
         step("tags", lambda x: enrich_article(x[0], stats, 10, x[1]), list(zip(articles, documents)))
-        step("fingerprint", lambda pair: fingerprint_of_words(pair[1].word_hashes()), reads)
+        step("fingerprint", lambda pair: fingerprint_of_words(pair[1]), hashes)
         step("weigh_terms", lambda t: weigh_terms(t[0], t[1], stats), terms)
     gc.enable()
     print(f"{'ms an article':32s} {'first pass':>10s} {'best pass':>10s}")

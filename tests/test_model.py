@@ -76,7 +76,7 @@ def test_an_article_with_everything_set_survives_pickling():
     )
     article.tags = [Tag(display="التحالف الدولي", key="تحالف دولي", score=1.5)]
     article.fingerprint, article.vector = b"\x01\x02", {"تحالف": 0.8, "دولي": 0.6}
-    article.search_fields = ("تحالف دولي", "نص خبر")
+    article.search_fields = ("تحالف دولي", "نص خبر", b"\x00\x10")
     copy = pickle.loads(pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL))
     assert copy == article and copy is not article
     assert copy.tags == article.tags and isinstance(copy.tags[0], Tag)

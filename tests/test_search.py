@@ -183,6 +183,69 @@ def test_has_phrase_agrees_with_the_match_key_on_real_articles(saudinewsnet_samp
     assert checked > 800 and found > 50  # both outcomes are exercised
 
 
+def test_word_pairs_hold_every_phrase_of_a_text_and_few_others(saudinewsnet_sample):
+    """The filter of a text's word pairs never drops a text that has a phrase (a Bloom filter: no
+    false negatives), and drops most texts that have not, else it would not save reading them."""
+    import random
+
+    from khabar.search import has_phrase, phrase_pairs, word_pairs
+    from khabar.text import display_form, match_key
+    from khabar.text.reading import read_text
+
+    def holds(pairs: bytes, wanted: bytes) -> bool:
+        return all(p & w == w for p, w in zip(pairs, wanted))
+
+    records = saudinewsnet_sample[:300]
+    texts = [(display_form(r["title"]), display_form(r["content"])) for r in records]
+    filters = [word_pairs(read_text(title).word_hashes(), read_text(text).word_hashes()) for title, text in texts]
+    rng = random.Random(5)
+    present = absent = dropped = 0
+    for (title, text), pairs in zip(texts, filters):
+        own = match_key(text).split()
+        other = match_key(rng.choice(texts)[1]).split()
+        for words, length in ((own, 2), (own, 3), (other, 2), (other, 3)):
+            if len(words) <= length:
+                continue
+            start = rng.randrange(len(words) - length)
+            phrase = " ".join(words[start : start + length])
+            wanted = phrase_pairs(phrase)
+            if has_phrase(title, phrase) or has_phrase(text, phrase):
+                present += 1
+                assert holds(pairs, wanted), phrase
+            else:
+                absent += 1
+                dropped += not holds(pairs, wanted)
+    assert present > 400 and absent > 200
+    assert dropped / absent > 0.8
+    assert phrase_pairs("قيمته") is None  # one word: no pair to ask for
+
+
+def test_a_phrase_of_common_words_leaves_the_other_documents_unread(tmp_path, store):
+    """«أكبر من قيمته» ("more than its value"): its only indexed stem is قيمة, which every document
+    below has; on PostgreSQL the word pairs drop the others before they are read, and an entry written
+    before the store kept pairs (none) is never dropped."""
+    from khabar.search import MAX_PHRASE_CANDIDATES
+
+    records = [
+        {"url": f"http://e.com/q{n}", "outlet": "q", "published": "2015-07-21T08:00:00Z",
+         "title": f"تقرير {n}", "text": f"بيعت الأسهم بأقل من قيمتها وقيمته أكبر مما قيل في التقرير {n}"}
+        for n in range(40)
+    ]
+    records.append({"url": "http://e.com/hit", "outlet": "hit", "published": "2015-07-21T08:00:00Z",
+                    "title": "سوق العقار", "text": "بيع العقار بسعر أكبر من قيمته الحقيقية"})
+    ingest_paths(store, [str(write_jsonl(tmp_path / "v.jsonl", records))])
+    query = parse_query('"أكبر من قيمته"')
+    assert [h.article.outlet for h in search(store, '"أكبر من قيمته"').hits] == ["hit"]
+    candidates = store.search(query, SearchFilters(), MAX_PHRASE_CANDIDATES)
+    if store.dialect == "postgres":
+        assert [c[0] for c in candidates] == [a.id for a in store.iter_articles() if a.outlet == "hit"]
+        store.conn.execute("UPDATE search_index SET word_pairs = NULL")
+        assert len(store.search(query, SearchFilters(), MAX_PHRASE_CANDIDATES)) == 41
+        assert [h.article.outlet for h in search(store, '"أكبر من قيمته"').hits] == ["hit"]
+    else:
+        assert len(candidates) == 41  # SQLite's index asks for the stems; the text is checked after
+
+
 def test_title_match_ranks_first_and_snippet_marks_words(filled):
     hits = search(filled, "العراق").hits
     assert hits[0].article.title == "التحالف الدولي في العراق"
@@ -278,7 +341,7 @@ def test_sqlite_index_cuts_the_analyzed_text_as_unicode61_did(tmp_path):
         fields = index_fields(next(store.iter_articles()))
     before = sqlite3.connect(":memory:")
     before.execute("CREATE VIRTUAL TABLE s USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0')")
-    before.execute("INSERT INTO s (title, body) VALUES (?, ?)", fields)
+    before.execute("INSERT INTO s (title, body) VALUES (?, ?)", fields[:2])
     before.execute("CREATE VIRTUAL TABLE v USING fts5vocab(s, 'row')")
     assert indexed == dict(before.execute("SELECT term, cnt FROM v"))
     assert {"école", "2015", "3", "5", "covid"} <= set(indexed)
@@ -351,6 +414,8 @@ def test_a_store_whose_index_held_match_keys_is_upgraded(db_url):
         assert store.schema_version() == len(load_migrations(dialect))
         columns = [c[0] for c in store._x("SELECT * FROM search_index LIMIT 0").description]
         assert "exact" not in columns
+        if dialect == "postgres":  # written again with its word pairs (postgres 0013)
+            assert store._x("SELECT count(*) FROM search_index WHERE word_pairs IS NOT NULL").fetchone()[0] == 1
         assert [h.article.id for h in search(store, '"التحالف الدولي"').hits] == ["old1"]
         assert not search(store, '"الدولي التحالف"').hits
 

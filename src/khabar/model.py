@@ -76,7 +76,7 @@ class Article:
     tags: list[Tag] | None = None  # khabar's own keyword tags; None when not computed
     fingerprint: bytes | None = None  # MinHash signature of the body, for near-duplicates (not exported)
     vector: dict[str, float] | None = None  # weighted stems, for related articles (not exported)
-    search_fields: tuple[str, str] | None = None  # what the search index holds (not exported)
+    search_fields: tuple[str, str, bytes] | None = None  # what the search index holds, a khabar.search.SearchFields (not exported)
 
     @classmethod
     def create(

@@ -27,7 +27,7 @@ from khabar.link.duplicates import fingerprint_of_words
 from khabar.link.similarity import weigh_terms
 from khabar.model import Article
 from khabar.parallel import chunked, ordered_map, seldom_collections
-from khabar.search import index_fields
+from khabar.search import index_fields, word_pairs
 from khabar.store import Store
 from khabar.text.reading import read_text
 
@@ -101,12 +101,14 @@ class PreparedChunk:
 
 
 def _prepare_chunk(
-    chunk: list[Record | Problem], settings: EnrichSettings | None, link: bool, search: bool
+    chunk: list[Record | Problem], settings: EnrichSettings | None, link: bool, search: bool, pairs: bool = False
 ) -> PreparedChunk:
     """Normalize and enrich a chunk of raw records (in a worker process when there are several).
 
     Statistics keys are counted here, for the articles the store does not
     hold yet, so that only one small table of counts per chunk travels back.
+    ``pairs`` adds each text's word pairs to its search fields, for a store
+    that keeps them (:attr:`khabar.store.Store.keeps_word_pairs`).
     """
     stats = stats_snapshot(settings) if settings else None
     done: list[Article | Problem] = []
@@ -125,13 +127,14 @@ def _prepare_chunk(
         if search or link or settings:
             title, text = read_text(article.title), read_text(article.text)
         if search or link:
-            title_terms, text_terms = title.terms(), text.terms()
+            title_terms, text_terms, text_hashes = title.terms(), text.terms(), text.word_hashes()
         if search:
-            article.search_fields = index_fields(article, title_terms, text_terms)
+            both = word_pairs(title.word_hashes(), text_hashes) if pairs else None  # for a store that keeps them
+            article.search_fields = index_fields(article, title_terms, text_terms, both)
         if settings:
             keys[article.id] = enrich_article(article, stats, settings.k, document_of(title, text))
         if link:
-            article.fingerprint = fingerprint_of_words(text.word_hashes())
+            article.fingerprint = fingerprint_of_words(text_hashes)
             article.vector = weigh_terms(title_terms, text_terms, stats)
         done.append(article)
     counts: Counter[str] = Counter()
@@ -217,7 +220,7 @@ def ingest_records(
             on_batch(report)
 
     settings = EnrichSettings(store.url) if enrich else None
-    work = partial(_prepare_chunk, settings=settings, link=link, search=search)
+    work = partial(_prepare_chunk, settings=settings, link=link, search=search, pairs=search and store.keeps_word_pairs)
     all_handed_out = False
 
     def chunks() -> Iterator[list[Record | Problem]]:

@@ -9,10 +9,13 @@ the article:
 - ``title`` and ``body`` hold stems, ranked with BM25 (title matches weigh
   ``TITLE_WEIGHT`` times more) and a recency boost;
 - quoted phrases match exactly, on the match key (folded, unstemmed,
-  stopwords kept): the index finds the documents with the phrase's stems in
-  that order, and :func:`has_phrase` keeps those whose title or text has
-  its very words (the index once held the match key too, which made it 2.5 times
-  larger and slower to write; docs/benchmarks.md);
+  stopwords kept): the index finds the documents with the phrase's stems (in
+  that order on SQLite; on PostgreSQL, whose entries also keep
+  :func:`word_pairs`, a small filter of each text's consecutive words,
+  stopwords too, those with all of the phrase's pairs), and :func:`has_phrase`
+  keeps those whose title or text has its very words (the index once held the
+  match key too, which made it 2.5 times larger and slower to write;
+  docs/benchmarks.md);
 - results carry a snippet of the display text with the matched words marked,
   and a story's duplicates collapse to one result.
 """
@@ -26,7 +29,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache, lru_cache
 from itertools import combinations, islice, product
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
 
 from khabar.dates import UTC
 from khabar.errors import ConfigError
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
     from khabar.store import Store
 from khabar.text import display_form, match_key, stem, terms, tokenize
 from khabar.text.normalize import fold_token, key_of_tokens, spellings_of
+from khabar.text.reading import read_text, word_hash
 from khabar.text.stem import conjunction_variant
 from khabar.text.tokenize import ARABIC_LETTERS, MARKS, TOKEN_PATTERN
 
@@ -45,18 +51,69 @@ RECENCY_SHARE = 0.2  # at most this much of a score comes from recency
 _QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»')
 
 
+class SearchFields(NamedTuple):
+    """What the search index holds for an article."""
+
+    title: str  # the title's stems, in order, space-separated
+    body: str  # the text's stems
+    word_pairs: bytes | None = None  # :func:`word_pairs` of the title and the text, for a store that keeps them
+
+
+# A quoted phrase's stems leave out its stopwords, so «أكبر من قيمته» ("more than its value") can ask
+# the index only for قيمة, which 3,371 of the dump's articles hold, and each was read to look for the
+# phrase. A Bloom filter of each text's consecutive word pairs (one bit a pair, of match folds,
+# stopwords kept) tells most of those apart without reading them: the phrase's pairs must all be set.
+# At 4,096 bits (512 bytes an article) 56 of those 3,371 pass, at 2,048 bits 174 (docs/benchmarks.md).
+WORD_PAIR_BITS = 4096
+_PAIR_SHIFT = np.uint64(64 - 12)  # the top 12 bits of a 64-bit hash pick one of 4,096
+_PAIR_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))  # odd, fixed forever
+
+
+def word_pairs(*word_hashes: np.ndarray) -> bytes:
+    """A ``WORD_PAIR_BITS``-bit Bloom filter of the consecutive word pairs of one or more texts, each
+    given as its words' :func:`khabar.text.reading.word_hash` in order (uint64 arrays).
+
+    A pair's bit is the top bits of ``a·h1 + b·h2 mod 2^64`` (multiply-shift hashing); bits are
+    packed first bit highest, as PostgreSQL reads a ``bit`` string in hexadecimal.
+    """
+    bits = np.zeros(WORD_PAIR_BITS, dtype=bool)
+    first, second = _PAIR_MULTIPLIERS
+    for hashes in word_hashes:
+        if len(hashes) > 1:
+            bits[(hashes[:-1] * first + hashes[1:] * second) >> _PAIR_SHIFT] = True
+    return np.packbits(bits).tobytes()
+
+
+def phrase_pairs(phrase: str) -> bytes | None:
+    """The :func:`word_pairs` a text's filter must have all of to hold ``phrase`` (a match key), or
+    None for a phrase of one word (no pair to ask for)."""
+    words = phrase.split()
+    if len(words) < 2:
+        return None
+    return word_pairs(np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words)))
+
+
 def index_fields(
     article: Article,
     title_terms: list[str] | None = None,
     text_terms: list[str] | None = None,
-) -> tuple[str, str]:
-    """What the search index holds for an article: its title's stems and its text's, in order.
+    pairs: bytes | None = None,
+    with_pairs: bool = False,
+) -> SearchFields:
+    """What the search index holds for an article: its title's stems and its text's, in order, and
+    with ``with_pairs`` (for a store that keeps them, :attr:`khabar.store.Store.keeps_word_pairs`)
+    the :func:`word_pairs` of both.
 
-    The pipeline passes the terms it has already computed for the article.
+    The pipeline passes what it has already computed for the article; the rest is read here.
     """
-    title_terms = terms(article.title) if title_terms is None else title_terms
-    text_terms = terms(article.text) if text_terms is None else text_terms
-    return " ".join(title_terms), " ".join(text_terms)
+    wanted_pairs = with_pairs and pairs is None
+    if title_terms is None or text_terms is None or wanted_pairs:
+        title, text = read_text(article.title), read_text(article.text)
+        title_terms = title.terms() if title_terms is None else title_terms
+        text_terms = text.terms() if text_terms is None else text_terms
+        if wanted_pairs:
+            pairs = word_pairs(title.word_hashes(), text.word_hashes())
+    return SearchFields(" ".join(title_terms), " ".join(text_terms), pairs)
 
 
 # Bump when what index_fields writes changes in a way the probe below may not show. A store whose
@@ -72,15 +129,17 @@ _ANALYZER_PROBE = (
 
 
 @cache
-def analyzer_stamp() -> str:
-    """A fingerprint of the text analyzer that fills the search index (format and output on a probe).
+def analyzer_stamp(with_pairs: bool = False) -> str:
+    """A fingerprint of the text analyzer that fills the search index (format and output on a probe),
+    for an index that keeps word pairs (:func:`word_pairs`) or not.
 
     Queries are analyzed by the code that runs them; documents by the code that indexed them. When the two
     differ, matches go missing, and on SQLite replacing an entry (which names the words it held) would
     corrupt the index. So a store keeps the stamp its index was built under and rebuilds on a change.
     """
     probe = Article(id="probe", outlet="probe", title=_ANALYZER_PROBE[:60], text=_ANALYZER_PROBE)
-    fields = "\x1f".join(index_fields(probe.normalized()))
+    title, body, pairs = index_fields(probe.normalized(), with_pairs=with_pairs)
+    fields = "\x1f".join((title, body, pairs.hex()) if pairs is not None else (title, body))
     return f"{SEARCH_INDEX_FORMAT}:{hashlib.sha256(fields.encode()).hexdigest()[:16]}"
 
 

@@ -85,6 +85,9 @@ class Store(ABC):
 
     url: str
     dialect: str  # "sqlite" or "postgres": which migrations and SQL the store runs
+    # Whether the search index keeps each text's word pairs (khabar.search.word_pairs) to filter quoted
+    # phrases with: PostgreSQL does; SQLite's index is read in the process, where the check is cheap.
+    keeps_word_pairs: bool = False
 
     @abstractmethod
     def upsert_articles(self, articles: Sequence[Article], *, search: bool = True) -> UpsertResult:

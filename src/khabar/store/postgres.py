@@ -33,7 +33,15 @@ from psycopg_pool import ConnectionPool
 from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.errors import StoreError
 from khabar.model import Article
-from khabar.search import TITLE_WEIGHT, Query, SearchFilters, candidate_groups, index_fields
+from khabar.search import (
+    TITLE_WEIGHT,
+    WORD_PAIR_BITS,
+    Query,
+    SearchFilters,
+    candidate_groups,
+    index_fields,
+    phrase_pairs,
+)
 from khabar.store.migrations import load_migrations
 from khabar.store.sql import (
     BAND_COLUMNS,
@@ -103,6 +111,11 @@ def _cut(stems: str, limit: int) -> str:
     return kept.rsplit(" ", 1)[0] if " " in kept else encoded[:limit].decode(errors="ignore")
 
 
+def _bits(data: bytes) -> str:
+    """Bytes as a PostgreSQL ``bit`` string (hexadecimal, first bit highest)."""
+    return "x" + data.hex()
+
+
 def _lexeme(stem: str) -> str:
     """A stem as a quoted tsquery lexeme."""
     return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -111,11 +124,6 @@ def _lexeme(stem: str) -> str:
 def every_word(words: list[tuple[str, ...]]) -> str:
     """A tsquery for documents with every word (one of its alternative stems each)."""
     return " & ".join("(" + " | ".join(_lexeme(s) for s in word) + ")" for word in words)
-
-
-def in_order(words: list[tuple[str, ...]]) -> str:
-    """A tsquery for documents with these words one after the other (one of its alternative stems each)."""
-    return " <-> ".join("(" + " | ".join(_lexeme(s) for s in word) + ")" for word in words)
 
 
 def match_query(query: Query, frequencies: Mapping[str, int] | None = None, documents: int = 0) -> str:
@@ -134,6 +142,7 @@ class PostgresStore(SQLStore):
     """A :class:`~khabar.store.Store` in a PostgreSQL database (``postgresql://user@host:port/db``)."""
 
     dialect = "postgres"
+    keeps_word_pairs = True
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -400,13 +409,21 @@ class PostgresStore(SQLStore):
             return
         fields = []
         for article in articles:
-            title, body = article.search_fields or index_fields(article)
-            fields.append((article.id, _cut(title, MAX_INDEXED_TITLE_BYTES), _cut(body, MAX_INDEXED_BODY_BYTES)))
-        shape = "article_id TEXT, title TEXT, body TEXT"  # the stems are read once there: not compressed
-        with self._staged("search_index", ("article_id", "title", "body"), fields, shape, ("title", "body")) as staging:
+            title, body, pairs = article.search_fields or (None, None, None)
+            if pairs is None:  # not read by the pipeline (a re-index), or read for a store without pairs
+                title, body, pairs = index_fields(article, with_pairs=True)
+            fields.append(
+                (article.id, _cut(title, MAX_INDEXED_TITLE_BYTES), _cut(body, MAX_INDEXED_BODY_BYTES), pairs)
+            )
+        columns = ("article_id", "title", "body", "word_pairs")
+        # The stems are read once there: not compressed. The pairs travel as bytes (psycopg copies no
+        # bit strings) and become bits in hexadecimal, as _bits spells them.
+        shape = "article_id TEXT, title TEXT, body TEXT, word_pairs BYTEA"
+        with self._staged("search_index", columns, fields, shape, ("title", "body")) as staging:
             self.conn.execute(
-                "INSERT INTO search_index (article_id, document) SELECT article_id, setweight(to_tsvector('simple', "
-                f"title), 'A') || setweight(to_tsvector('simple', body), 'B') FROM {staging}"
+                "INSERT INTO search_index (article_id, document, word_pairs) SELECT article_id, setweight(to_tsvector("
+                "'simple', title), 'A') || setweight(to_tsvector('simple', body), 'B'), "
+                f"('x' || encode(word_pairs, 'hex'))::bit({WORD_PAIR_BITS}) FROM {staging}"
             )
 
     def search(
@@ -422,9 +439,17 @@ class PostgresStore(SQLStore):
             else:  # the corpus statistics of the query's stems (kept at ingest) pick the rarer ones
                 frequencies = dict(self._x("SELECT key, df FROM term_stats WHERE key = ANY(?)", (query.stems,)))
                 params.append(match_query(query, frequencies, self.corpus_documents()))
-        for words in query.phrase_words:  # each phrase's stems in order (the caller checks the exact words)
+        # Each phrase: its stems, and its word pairs in the entry's filter (the caller checks the exact
+        # words). Asking for the stems in order (<->) would make the server read every document that has
+        # them all to compare positions, before the filter could drop most of them cheaply.
+        for words in query.phrase_words:
             where.append("s.document @@ to_tsquery('simple', ?)")
-            params.append(in_order(words))
+            params.append(every_word(words))
+        has_pairs = f"(s.word_pairs IS NULL OR s.word_pairs & ?::bit({WORD_PAIR_BITS}) = ?::bit({WORD_PAIR_BITS}))"
+        for phrase in query.phrases:
+            if (pairs := phrase_pairs(phrase)) is not None:
+                where.append(has_pairs)  # an entry written before pairs were kept has none: not dropped
+                params += [_bits(pairs)] * 2
         if not where:
             return []
         filtered, filter_params = filter_clauses(filters)

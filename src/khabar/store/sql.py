@@ -278,7 +278,7 @@ class SQLStore(Store):
                 done += len(batch)
             return done
 
-        done = self._remake_if_stale("search_meta", "analyzer", analyzer_stamp(), rebuild)
+        done = self._remake_if_stale("search_meta", "analyzer", analyzer_stamp(self.keeps_word_pairs), rebuild)
         if done:
             log.info("rebuilt the search index of %d articles: the text analyzer changed", done)
         return done

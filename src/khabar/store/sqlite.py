@@ -165,7 +165,7 @@ class SQLiteStore(SQLStore):
         rowids = dict(self._in("SELECT id, rowid FROM articles WHERE id IN ({marks})", [a.id for a in articles]))
         self.conn.executemany(
             "INSERT INTO search_index (rowid, title, body) VALUES (?, ?, ?)",
-            [(rowids[a.id], *(a.search_fields or index_fields(a))) for a in articles],
+            [(rowids[a.id], *(a.search_fields or index_fields(a))[:2]) for a in articles],
         )
 
     def _unindex(self, ids: Sequence[str]) -> None:
@@ -182,7 +182,7 @@ class SQLiteStore(SQLStore):
         )
         self.conn.executemany(
             "INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-            [(rowid, *index_fields(Article(id=i, outlet=o, title=t, text=x))) for rowid, i, o, t, x in rows],
+            [(rowid, *index_fields(Article(id=i, outlet=o, title=t, text=x))[:2]) for rowid, i, o, t, x in rows],
         )
 
     def _clear_search(self) -> None:
