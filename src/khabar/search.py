@@ -61,26 +61,32 @@ class SearchFields(NamedTuple):
 
 # A quoted phrase's stems leave out its stopwords, so «أكبر من قيمته» ("more than its value") can ask
 # the index only for قيمة, which 3,371 of the dump's articles hold, and each was read to look for the
-# phrase. A Bloom filter of each text's consecutive word pairs (one bit a pair, of match folds,
-# stopwords kept) tells most of those apart without reading them: the phrase's pairs must all be set.
-# At 4,096 bits (512 bytes an article) 56 of those 3,371 pass, at 2,048 bits 174 (docs/benchmarks.md).
+# phrase. A Bloom filter of each text's consecutive word pairs (of match folds, stopwords kept) tells
+# most of those apart without reading them: the phrase's pairs must all be set. At 4,096 bits (512
+# bytes an article) and one bit a pair, 56 of those 3,371 passed, at 2,048 bits 174; with two bits a
+# pair, 2.2% of articles pass a two-word phrase they lack, against 6.2% with one (docs/benchmarks.md).
 WORD_PAIR_BITS = 4096
 _PAIR_SHIFT = np.uint64(64 - 12)  # the top 12 bits of a 64-bit hash pick one of 4,096
-_PAIR_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))  # odd, fixed forever
+_PAIR_MULTIPLIERS = (  # a pair's bits: one hash of it for each row (odd multipliers, fixed forever)
+    (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)),
+    (np.uint64(0xD6E8FEB86659FD93), np.uint64(0xFF51AFD7ED558CCD)),
+)
 
 
 def word_pairs(*word_hashes: np.ndarray) -> bytes:
     """A ``WORD_PAIR_BITS``-bit Bloom filter of the consecutive word pairs of one or more texts, each
     given as its words' :func:`khabar.text.reading.word_hash` in order (uint64 arrays).
 
-    A pair's bit is the top bits of ``a·h1 + b·h2 mod 2^64`` (multiply-shift hashing); bits are
-    packed first bit highest, as PostgreSQL reads a ``bit`` string in hexadecimal.
+    A pair sets one bit for each row of ``_PAIR_MULTIPLIERS``: the top bits of ``a·h1 + b·h2 mod 2^64``
+    (multiply-shift hashing). Bits are packed first bit highest, as PostgreSQL reads a ``bit`` string
+    in hexadecimal.
     """
     bits = np.zeros(WORD_PAIR_BITS, dtype=bool)
-    first, second = _PAIR_MULTIPLIERS
     for hashes in word_hashes:
         if len(hashes) > 1:
-            bits[(hashes[:-1] * first + hashes[1:] * second) >> _PAIR_SHIFT] = True
+            first_words, second_words = hashes[:-1], hashes[1:]
+            for first, second in _PAIR_MULTIPLIERS:
+                bits[(first_words * first + second_words * second) >> _PAIR_SHIFT] = True
     return np.packbits(bits).tobytes()
 
 
