@@ -456,11 +456,16 @@ class PostgresStore(SQLStore):
         where, params = where + filtered, params + filter_params
         rank = "ts_rank(?::float4[], s.document, to_tsquery('simple', ?), 1)"
         rank_params = [RANK_WEIGHTS, " | ".join(_lexeme(s) for s in query.stems)]
+        # The best ``limit`` are picked from the search entries alone, and only they are joined to their
+        # articles: joining every match first (thousands for a common stem) cost as much as ranking them.
+        # The filters name the articles' columns: then the matches are joined to them before ranking.
+        filtered_articles = "JOIN articles a ON a.id = s.article_id " if filtered else ""
         rows = self._x(
-            f"SELECT a.id, {rank} AS relevance, d.group_id, a.published "
-            "FROM search_index s JOIN articles a ON a.id = s.article_id "
-            "LEFT JOIN duplicate_groups d ON d.article_id = a.id "
-            f"WHERE {' AND '.join(where)} ORDER BY relevance DESC, a.id LIMIT ?",
+            "SELECT m.article_id, m.relevance, d.group_id, a.published FROM ("
+            f"SELECT s.article_id, {rank} AS relevance FROM search_index s {filtered_articles}"
+            f"WHERE {' AND '.join(where)} ORDER BY relevance DESC, s.article_id LIMIT ?) m "
+            "JOIN articles a ON a.id = m.article_id LEFT JOIN duplicate_groups d ON d.article_id = a.id "
+            "ORDER BY m.relevance DESC, m.article_id",
             [*rank_params, *params, limit],
         ).fetchall()
         return [(i, float(r), g, parse_datetime(p)) for i, r, g, p in rows]
