@@ -1,5 +1,6 @@
 """The SQLite store: migrations, upserts, reading back, stats."""
 
+import random
 import sqlite3
 import threading
 import time
@@ -12,7 +13,9 @@ from conftest import scalar
 
 from khabar.errors import ConfigError, StoreError
 from khabar.model import Article, Tag
+from khabar.search import SearchFilters, parse_query
 from khabar.store import open_store
+from khabar.store.postgres import close_pool
 from khabar.store.migrations import load_migrations
 
 
@@ -131,6 +134,36 @@ def test_postgresql_compresses_long_texts_with_lz4(postgres_cluster):
         stored = store.conn.execute("SELECT pg_column_compression(text) FROM articles").fetchone()[0]
         assert stored == ("lz4" if lz4 else "pglz")
         assert store.get_article(_article(1).id).text == _article(1, text=long_text).text
+    postgres_cluster.drop(url)
+
+
+def _documents_out_of_their_rows(store) -> int:
+    """How many values of search_index PostgreSQL keeps in its TOAST table (chunks of one or more)."""
+    toast = store.conn.execute("SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = 'search_index'::regclass")
+    return store.conn.execute(f"SELECT COUNT(DISTINCT chunk_id) FROM {toast.fetchone()[0]}").fetchone()[0]
+
+
+def test_postgresql_keeps_search_documents_in_their_rows(postgres_cluster):
+    """A search document of a few KB stays in its row (ranking reads it whole), also one stored before."""
+    url = postgres_cluster.database()
+    rng = random.Random(5)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    words = ["".join(rng.choice(letters) for _ in range(7)) for _ in range(300)]  # few repeats: lz4 keeps ~4 KB
+    with open_store(url) as store:
+        store.upsert_articles([_article(1, text=" ".join(words))])
+        size = store.conn.execute("SELECT pg_column_size(document) FROM search_index").fetchone()[0]
+        assert 2_100 < size < 8_000  # past the 2 KB at which PostgreSQL would move it out by default
+        assert _documents_out_of_their_rows(store) == 0
+        # as a store written before the migration had it: the document in TOAST
+        with store.transaction():
+            store.conn.execute("ALTER TABLE search_index RESET (toast_tuple_target)")
+            store.conn.execute("UPDATE search_index SET document = document || ''::tsvector")
+            store.conn.execute("DELETE FROM schema_migrations WHERE name LIKE '%search_documents_in_the_row%'")
+        assert _documents_out_of_their_rows(store) == 1
+    close_pool(url)
+    with open_store(url) as store:  # the migration runs again and rewrites the table
+        assert _documents_out_of_their_rows(store) == 0
+        assert [hit[0] for hit in store.search(parse_query(words[7]), SearchFilters(), 10)] == [_article(1).id]
     postgres_cluster.drop(url)
 
 
