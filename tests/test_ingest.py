@@ -56,6 +56,27 @@ def test_generic_layout_with_publisher_tags(tmp_path, store):
     assert article.published.isoformat() == "2024-01-25T07:00:00+00:00"
 
 
+def _pending_search_pages(url: str) -> int:
+    """Merge PostgreSQL's GIN pending list of search entries now; how many pages it held."""
+    return scalar(url, "SELECT gin_clean_pending_list('search_index_document'::regclass)")
+
+
+def test_an_ingest_leaves_no_search_entries_pending_on_postgresql(tmp_path, postgres_cluster, saudinewsnet_sample):
+    """PostgreSQL keeps a GIN index's new entries in a list that every query reads until it is merged: the
+    ingest merges it when it ends. Storing the same articles without the pipeline leaves them there."""
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:200])
+    for merged_by_ingest in (True, False):
+        url = postgres_cluster.database()
+        with open_store(url) as store:
+            if merged_by_ingest:
+                assert ingest_paths(store, [str(path)]).stored > 150
+                assert _pending_search_pages(url) == 0
+            else:
+                store.upsert_articles([record_to_article(r) for r in saudinewsnet_sample[:200] if r["content"]])
+                assert _pending_search_pages(url) > 0
+        postgres_cluster.drop(url)
+
+
 def test_every_format_gives_the_same_store(tmp_path, saudinewsnet_sample):
     records = [r for r in saudinewsnet_sample[:40]]
     paths = {

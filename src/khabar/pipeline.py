@@ -254,6 +254,8 @@ def ingest_records(
             flush()
         elif on_batch:
             on_batch(report)
+    if search and report.stored + report.updated:
+        store.merge_pending_search_entries()
     return report
 
 

@@ -324,6 +324,11 @@ class Store(ABC):
     ) -> list[tuple[str, float, str | None, datetime | None]]:
         """Up to ``limit`` matches, best first: (id, relevance, duplicate group, published)."""
 
+    def merge_pending_search_entries(self) -> None:
+        """Move search entries that the index keeps aside for fast writing into the index proper, so that
+        queries stop reading them one by one; the pipeline calls it when an ingest ends. A no-op where the
+        index keeps none aside (SQLite's FTS5 merges its segments itself)."""
+
     @abstractmethod
     def schema_version(self) -> int:
         """The number of the last migration applied."""

@@ -280,6 +280,7 @@ class SQLStore(Store):
 
         done = self._remake_if_stale("search_meta", "analyzer", analyzer_stamp(self.keeps_word_pairs), rebuild)
         if done:
+            self.merge_pending_search_entries()
             log.info("rebuilt the search index of %d articles: the text analyzer changed", done)
         return done
 
