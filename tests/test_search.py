@@ -252,6 +252,23 @@ def test_title_match_ranks_first_and_snippet_marks_words(filled):
     assert "[العراق]" in hits[0].snippet or "[العراق." in hits[0].snippet
 
 
+def test_a_near_empty_article_does_not_outrank_one_about_the_word(tmp_path, store):
+    # Some outlets' records hold a headline and a body of one name (the dump has 313 such articles). Both
+    # articles below have the word in their headline; only the second is about it. PostgreSQL once
+    # divided each rank by the log of the document's length, and put the empty one first.
+    same_day = "2015-08-01T08:00:00Z"
+    empty = {"url": "http://e.com/empty", "outlet": "c", "published": same_day,
+             "title": "وزير الصحة يزور مستشفى جدة العام", "text": "الصباح"}
+    full = {"url": "http://e.com/full", "outlet": "d", "published": same_day,
+            "title": "وزير الصحة يفتتح مركزا طبيا جديدا",
+            "text": "افتتح وزير الصحة اليوم مركزا طبيا جديدا في الرياض يخدم سكان الأحياء الشمالية. وقال الوزير إن "
+                    "المركز يضم عيادات للأطفال والنساء وقسما للطوارئ يعمل على مدار الساعة. وأكد الوزير أن الوزارة "
+                    "ستفتتح مراكز مماثلة في المدن الأخرى خلال العام المقبل بعد اكتمال تجهيزها."}
+    ingest_paths(store, [str(write_jsonl(tmp_path / "w.jsonl", [*RECORDS, empty, full]))])
+    hits = search(store, "الوزير").hits
+    assert [h.article.url for h in hits] == ["http://e.com/full", "http://e.com/empty"]
+
+
 def test_filters_and_sort(filled):
     assert not search(filled, "العراق", SearchFilters(outlet="a")).hits
     assert search(filled, "العراق", SearchFilters(outlet="b")).hits
