@@ -13,7 +13,8 @@ would fold the very versions sought into one result) and for the baseline a user
 plain SQLite FTS5 over the raw text (unicode61 tokenizer, BM25), each on the
 original headlines and on headlines rewritten with spelling variants (hamza
 forms, ى/ي, ة/ه, Persian letters, diacritics). Then, for one-word queries of nouns that start with و or ف,
-bare and with the article (``FORMS``), how many documents each matches, khabar and plain FTS5.
+bare and with the article (``FORMS``), how many documents each matches, khabar and plain FTS5; and for
+one-word queries drawn from headlines, how many of the top ten are near-empty articles.
 
     python bench/search_quality.py [--dump PATH] [--queries N]
 """
@@ -24,6 +25,7 @@ import argparse
 import random
 import re
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -35,9 +37,11 @@ from khabar.ingest.dumps import Record, read_dump, record_to_article
 from khabar.pipeline import ingest_records
 from khabar.search import POOL, SearchFilters, parse_query, search
 from khabar.store import open_store
-from khabar.text import match_key
+from khabar.text import match_key, tokenize
+from khabar.text.stopwords import is_stopword
 
 ROOT = Path(__file__).resolve().parent.parent
+NEAR_EMPTY = 100  # characters of body below which an article is near-empty (near_empty_in_top_ten)
 DUMP = ROOT.parent / "shared" / "data" / "saudinewsnet" / "saudinewsnet.jsonl.gz"
 VARIANTS = [("أ", "ا"), ("إ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ي", "ی"), ("ك", "ک")]
 # Nouns whose first letter, و or ف, Snowball may take for a conjunction: each bare and with the article.
@@ -56,6 +60,30 @@ def evaluate(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[float, 
     recall = sum(len(set(r[:10]) & rel) / len(rel) for r, rel in zip(ranked, relevant)) / len(ranked)
     mrr = sum(next((1 / (n + 1) for n, i in enumerate(r) if i in rel), 0.0) for r, rel in zip(ranked, relevant)) / len(ranked)
     return recall, mrr
+
+
+def near_empty_in_top_ten(store, raw: sqlite3.Connection, records: list[dict], ids: list[str], queries: int = 300) -> None:  # noqa: ANN001
+    """Print how many of the top ten of one-word queries are near-empty articles (a body under
+    ``NEAR_EMPTY`` characters: some outlets' records hold a headline and a name), khabar against plain
+    FTS5, beside their share of the dump. The words are drawn from headlines (seeded), as in
+    ``bench/search_latency.py``."""
+    rng = random.Random(11)
+    length = {ids[n]: len(r["content"]) for n, r in enumerate(records)}
+    words = [[w for w in tokenize(r["title"]) if not is_stopword(w) and len(w) > 2] for r in rng.sample(records, queries)]
+    asked = [rng.choice(w) for w in words if w]
+    found = {
+        "khabar search": [[h.article.id for h in search(store, w).hits] for w in asked],
+        "plain FTS5 (raw text)": [
+            [i for (i,) in raw.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 3.0, 1.0) LIMIT 10", (f'"{w}"',))]
+            for w in asked
+        ],
+    }
+    share = sum(n < NEAR_EMPTY for n in length.values()) / len(length)
+    print(f"\none-word queries from headlines ({len(asked)}): results in the top 10 with a body under {NEAR_EMPTY} "
+          f"characters ({share:.1%} of the dump's articles)")
+    for name, ranked in found.items():
+        shown = [length[i] for hits in ranked for i in hits]
+        print(f"{name:<34}{sum(n < NEAR_EMPTY for n in shown) / max(len(shown), 1):>10.1%}   median body {statistics.median(shown):,.0f} characters")
 
 
 def main() -> None:
@@ -119,6 +147,7 @@ def main() -> None:
             matched = len(store.search(parse_query(word), SearchFilters(), 10**6))
             plain = raw.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (f'"{word}"',)).fetchone()[0]
             print(f"{word:<12}{matched:>10,}{plain:>12,}")
+        near_empty_in_top_ten(store, raw, records, ids)
         store.close()
     if cluster:
         cluster.stop()
