@@ -65,8 +65,8 @@ def evaluate(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[float, 
 def near_empty_in_top_ten(store, raw: sqlite3.Connection, records: list[dict], ids: list[str], queries: int = 300) -> None:  # noqa: ANN001
     """Print how many of the top ten of one-word queries are near-empty articles (a body under
     ``NEAR_EMPTY`` characters: some outlets' records hold a headline and a name), khabar against plain
-    FTS5, beside their share of the dump. The words are drawn from headlines (seeded), as in
-    ``bench/search_latency.py``."""
+    FTS5, beside their share of the dump. The words are drawn from headlines (seeded) the way
+    ``bench/search_latency.py`` draws its one-word queries."""
     rng = random.Random(11)
     length = {ids[n]: len(r["content"]) for n, r in enumerate(records)}
     words = [[w for w in tokenize(r["title"]) if not is_stopword(w) and len(w) > 2] for r in rng.sample(records, queries)]

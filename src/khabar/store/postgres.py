@@ -474,9 +474,9 @@ class PostgresStore(SQLStore):
         where, params = where + filtered, params + filter_params
         # No length normalization (the last argument, 0): ts_rank already lets each further occurrence of a
         # stem count less (the k-th by 1/k²), and dividing by the log of the document's length (1, as
-        # before) ranked near-empty articles first, a title and a ten-letter body being "short": 12.6% of
-        # the top ten of one-word queries had bodies under 100 characters, where 1% of the dump's
-        # articles have them and SQLite's BM25 gave 3% (docs/benchmarks.md).
+        # before) ranked near-empty articles first, a title and a ten-letter body being "short": 12.0% of
+        # the top ten of one-word queries had bodies under 100 characters (0.1% now), where 1.0% of the
+        # dump's articles have them and SQLite's BM25 gave 2.3% (bench/search_quality.py, docs/benchmarks.md).
         rank = "ts_rank(?::float4[], s.document, to_tsquery('simple', ?), 0)"
         rank_params = [RANK_WEIGHTS, " | ".join(_lexeme(s) for s in query.stems)]
         # The best ``limit`` are picked from the search entries alone, and only they are joined to their
