@@ -125,7 +125,7 @@ def _prepare_chunk(
         done.append(article)
         articles.append(article)
     # Each step runs over the whole chunk before the next one starts. Article by article, the steps took
-    # 13% more CPU for the same work (1.10 against 0.96 ms an article, scratch timings alternating on
+    # 15% more CPU for the same work (1.10 against 0.96 ms an article, scratch timings alternating on
     # 3,000 records of the dump; docs/benchmarks.md): each step's code and tables are evicted from the
     # processor's caches by the others between one article and the next.
     # Each text is read once, when a later step needs it: its clauses feed the tags, its terms
