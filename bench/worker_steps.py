@@ -3,7 +3,8 @@
 The workers turn raw records into enriched articles (``khabar.pipeline._prepare_chunk``): they make
 an article of a record, read its title and text (clauses, words, stems), make its search fields, its
 keyword tags (the phrase counts, then the rest of tagging), its near-duplicate fingerprint and its
-term vector. This times each step alone, in one process, with the cycle collector off (the ingest's
+term vector. This times each step alone (the workers too run each step over a whole chunk before the
+next, see ``_prepare_chunk``), in one process, with the cycle collector off (the ingest's
 workers collect seldom; see ``khabar.parallel.GC_THRESHOLD``), on ``--articles`` records spread evenly
 over the SaudiNewsNet dump; ``--skip`` other records, spread the same way, give the corpus statistics
 the tagger and the vectors read, as a store would have them. The dump runs outlet by outlet, and its
