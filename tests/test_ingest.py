@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
@@ -431,6 +432,41 @@ def test_parallel_normalization_gives_the_same_store_and_report(tmp_path, saudin
             results[workers] = (report.to_dict(), [a.to_record() | {"fetched": None} for a in s.iter_articles()])
     assert results[1] == results[2]
     assert results[2][0]["read"] == 601 and results[2][0]["skipped_by_reason"]["unknown layout"] == 1
+
+
+def test_a_chunk_is_prepared_in_input_order_as_each_article_alone_would_be(tmp_path, store, saudinewsnet_sample):
+    """The workers run each step over a whole chunk (kinder to the processor's caches); the result must
+    be what each record gives alone, with the problems in their places."""
+    from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot
+    from khabar.enrich.tags import document_of
+    from khabar.link.duplicates import fingerprint_of_words
+    from khabar.link.similarity import weigh_terms
+    from khabar.pipeline import _prepare_chunk
+    from khabar.search import index_fields, word_pairs
+    from khabar.text.reading import read_text
+
+    ingest_paths(store, [str(write_jsonl(tmp_path / "before.jsonl", saudinewsnet_sample[100:300]))])
+    settings = EnrichSettings(store.url)
+    stats = stats_snapshot(settings)
+    good = [Record(data, f"d:{n}") for n, data in enumerate(saudinewsnet_sample[:30])]
+    chunk = good[:10] + [Problem("d:x", "malformed JSON")] + good[10:20] + [Record({"foo": "bar"}, "d:y")] + good[20:]
+    prepared = _prepare_chunk(chunk, settings, link=True, search=True, pairs=True)
+
+    assert prepared.items[10].where == "d:x" and prepared.items[21].where == "d:y"
+    articles = [item for item in prepared.items if not isinstance(item, Problem)]
+    assert len(articles) == 30 and prepared.new_documents == 30
+    keys = Counter()
+    for article, record in zip(articles, good):
+        alone = record_to_article(record.data)
+        title, text = read_text(alone.title), read_text(alone.text)
+        assert article.id == alone.id
+        pairs = word_pairs(title.word_hashes(), text.word_hashes())
+        assert article.search_fields == index_fields(alone, title.terms(), text.terms(), pairs)
+        assert article.fingerprint == fingerprint_of_words(text.word_hashes())
+        assert article.vector == weigh_terms(title.terms(), text.terms(), stats)
+        keys.update(enrich_article(alone, stats, settings.k, document_of(title, text)))
+        assert article.tags == alone.tags and article.tags
+    assert prepared.term_counts == keys
 
 
 def test_batches_double_from_the_first_size_up_to_the_largest(tmp_path, store, saudinewsnet_sample):
