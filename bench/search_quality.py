@@ -37,8 +37,7 @@ from khabar.ingest.dumps import Record, read_dump, record_to_article
 from khabar.pipeline import ingest_records
 from khabar.search import POOL, SearchFilters, parse_query, search
 from khabar.store import open_store
-from khabar.text import match_key, tokenize
-from khabar.text.stopwords import is_stopword
+from khabar.text import is_stopword, match_key, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 NEAR_EMPTY = 100  # characters of body below which an article is near-empty (near_empty_in_top_ten)
