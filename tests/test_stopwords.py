@@ -1,6 +1,8 @@
 """The project's own Arabic stopword list."""
 
 from khabar.text import STOPWORDS, is_stopword
+from khabar.text.normalize import fold_match
+from khabar.text.stopwords import is_folded_stopword
 
 
 def test_function_words_are_stopwords_in_any_spelling():
@@ -22,6 +24,16 @@ def test_conjunction_before_a_stopword_is_a_stopword_but_not_a_word_of_its_own()
     assert is_stopword("والتي") and is_stopword("فإن") and is_stopword("وقال")
     assert not is_stopword("ولي")  # ولي العهد: the crown prince
     assert not is_stopword("وزارة")
+
+
+def test_the_check_from_a_fold_made_already_agrees_with_the_check_from_the_word():
+    # Reading a text folds each new word once and asks is_folded_stopword; after و or ف ("and", "so") it
+    # reads the rest's fold from the word's: "and which", "and to" (its alef folded), "and on" (an
+    # exact-spelling stopword), "and Ali", "and in front of", "guardian" (a word of its own), "ministry", "Iraq".
+    words = ["والتي", "فإن", "وإلى", "وعلى", "وعلي", "وأمام", "فى", "وفى", "على", "علي", "ولي", "وزارة", "العراق"]
+    for word in words:
+        assert is_folded_stopword(word, fold_match(word)) == is_stopword(word), word
+    assert [w for w in words if is_stopword(w)] == ["والتي", "فإن", "وإلى", "وعلى", "وعلي", "وأمام", "فى", "وفى", "على"]
 
 
 def test_every_form_of_the_auxiliary_verbs_is_a_stopword():
