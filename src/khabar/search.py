@@ -126,11 +126,13 @@ def index_fields(
 # index was written under another analyzer stamp rebuilds it when opened (khabar.store.sql).
 SEARCH_INDEX_FORMAT = 3  # 2: the match key column is gone (phrases are checked on the text); 3: no term past 64 letters
 # Text that exercises each step of the analyzer: hamza forms, ى/ي, ة/ه, Persian letters, diacritics,
-# tatweel, clitics, Eastern digits, stopwords, punctuation ("The Foreign Minister announced in Riyadh…").
+# tatweel, clitics, Eastern digits, stopwords (those of one exact spelling too: على "on", not علي
+# "Ali", alone and after و), punctuation ("The Foreign Minister announced in Riyadh…").
 _ANALYZER_PROBE = (
     "أعلن وزيرُ الخارجيّة السعودي في الرياض، يوم الأحد ٢٠١٥/٧/٢١، أن المملكة ستستضيف مؤتمراً "
     "للدول المانحة؛ وقالت مصادر إن الاجتماعات والمشاورات ستبدأ بالقاهرة وبيروت. "
-    "الدولی فی ايران وإيران وآيات ومسؤولون ومسئولين للمستشفيات كورونا ـــ هجرة الهجره والهجرة."
+    "الدولی فی ايران وإيران وآيات ومسؤولون ومسئولين للمستشفيات كورونا ـــ هجرة الهجره والهجرة. "
+    "على علي وعلى وعلي."
 )
 
 
