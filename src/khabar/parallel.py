@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 In = TypeVar("In")
@@ -119,30 +120,61 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def ordered_map(
-    fn: Callable[[In], Out], items: Iterable[In], workers: int, ahead: int | None = None
-) -> Iterator[Out]:
-    """``map(fn, items)`` in input order; with ``workers`` > 1, in that many processes.
+@dataclass(frozen=True)
+class WorkerPool:
+    """Where the CPU-bound steps run: in this process, in local worker processes, or on the workers of a
+    Dask cluster (:mod:`khabar.cluster`). ``slots`` is how many items it works on at once; ``submit`` is
+    an executor's (None: in this process)."""
 
-    At most ``ahead`` items (default ``4 × workers``) are in flight, so memory
-    stays bounded whatever the size of the input; a consumer that stops for a
-    while between items (to store a batch) asks for more, so that the workers
-    keep busy meanwhile. ``fn`` must be a module-level function. Workers end by
-    themselves if this process is killed (see :func:`_end_with`), and run at a lower
-    CPU priority than this process (:data:`WORKER_NICENESS`).
+    submit: Callable[..., Future] | None
+    slots: int
+
+    def map(self, fn: Callable[[In], Out], items: Iterable[In], ahead: int | None = None) -> Iterator[Out]:
+        """``map(fn, items)`` in input order, at most ``ahead`` items (default ``4 × slots``) in flight.
+
+        A consumer that stops for a while between items (to store a batch) asks for more, so that the
+        workers keep busy meanwhile; memory stays bounded whatever the size of the input.
+        """
+        if self.submit is None:
+            yield from map(fn, items)
+            return
+        pending: deque[Future[Out]] = deque()
+        for item in items:
+            pending.append(self.submit(fn, item))
+            if len(pending) >= (ahead or 4 * self.slots):
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+@contextmanager
+def worker_pool(workers: int, scheduler: str | None = None) -> Iterator[WorkerPool]:
+    """A :class:`WorkerPool` of ``workers`` local processes (this process alone when 1), or, with
+    ``scheduler`` (a Dask scheduler's address, ``tcp://host:8786``), of that cluster's workers.
+
+    Local workers end by themselves if this process is killed (see :func:`_end_with`), and run at a
+    lower CPU priority than this process (:data:`WORKER_NICENESS`).
     """
+    if scheduler:
+        from khabar.cluster import dask_pool  # distributed is imported only when a cluster is asked for
+
+        with dask_pool(scheduler) as pool:
+            yield pool
+        return
     if workers <= 1:
-        yield from map(fn, items)
+        yield WorkerPool(None, 1)
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["khabar._preload"])  # workers start with khabar loaded and warmed
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
-    ) as pool:
-        pending: deque[Future[Out]] = deque()
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= (ahead or 4 * workers):
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    ) as executor:
+        yield WorkerPool(executor.submit, workers)
+
+
+def ordered_map(
+    fn: Callable[[In], Out], items: Iterable[In], workers: int, ahead: int | None = None, scheduler: str | None = None
+) -> Iterator[Out]:
+    """``map(fn, items)`` in input order, on a :func:`worker_pool` (``fn`` must be a module-level function)."""
+    with worker_pool(workers, scheduler) as pool:
+        yield from pool.map(fn, items, ahead)
