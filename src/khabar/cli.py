@@ -50,6 +50,15 @@ DbOption = Annotated[
     typer.Option("--db", envvar="KHABAR_DB", help="Store URL: a SQLite path or sqlite:///path [default: ./khabar.db]."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+SchedulerOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--scheduler",
+        envvar="KHABAR_SCHEDULER",
+        help="A Dask scheduler (tcp://host:8786) whose workers prepare the articles instead of local processes; "
+        "needs a PostgreSQL --db (docs/cluster.md).",
+    ),
+]
 ArticleId = Annotated[str, typer.Argument(metavar="ID", help="A stored article's id (see `khabar export`).")]
 
 
@@ -104,6 +113,7 @@ def ingest(
     then_retag: Annotated[
         bool, typer.Option("--retag", help="Afterwards, recompute every article's tags with the final statistics.")
     ] = False,
+    scheduler: SchedulerOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Load dump files into the store: normalize, store, enrich, link.
@@ -128,12 +138,13 @@ def ingest(
 
             documents_before = store.corpus_documents()
             report = ingest_paths(
-                store, [str(p) for p in paths], workers=workers or default_workers(), enrich=tags, on_batch=on_batch
+                store, [str(p) for p in paths], workers=workers or default_workers(), enrich=tags, on_batch=on_batch,
+                scheduler=scheduler,
             )
             grew = store.corpus_documents() > 2 * documents_before + 1000
             if then_retag:
                 progress.update(task, description="retagging with the final statistics…")
-                retag_store(store, workers=workers or default_workers())
+                retag_store(store, workers=workers or default_workers(), scheduler=scheduler)
             older_tags = tags and not tags_are_current(store)
             elapsed = time.monotonic() - started
     except KhabarError as exc:
@@ -266,12 +277,13 @@ def tag(
 def retag(
     db: DbOption = None,
     workers: Annotated[Optional[int], typer.Option("--workers", envvar="KHABAR_WORKERS", help="Processes [default: CPUs].")] = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Rebuild the corpus statistics and recompute every article's tags."""
     try:
         with open_store(db) as store:
             started = time.monotonic()
-            report = retag_store(store, workers=workers or default_workers())
+            report = retag_store(store, workers=workers or default_workers(), scheduler=scheduler)
     except KhabarError as exc:
         raise _fail(exc) from exc
     out.print(

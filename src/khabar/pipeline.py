@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from khabar.allocator import freed_memory_kept
+from khabar.cluster import require_shared_store
 from khabar.enrich import EnrichSettings, enrich_article, stats_snapshot, worker_store
 from khabar.enrich.tags import document_of, tagger_stamp
 from khabar.errors import RecordError
@@ -26,7 +27,7 @@ from khabar.link import Linker
 from khabar.link.duplicates import fingerprint_of_words
 from khabar.link.similarity import weigh_terms
 from khabar.model import Article
-from khabar.parallel import chunked, ordered_map, seldom_collections
+from khabar.parallel import chunked, seldom_collections, worker_pool
 from khabar.search import index_fields, word_pairs
 from khabar.store import Store
 from khabar.text.reading import read_text
@@ -182,11 +183,13 @@ def ingest_records(
     search: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
     max_batch_size: int = MAX_BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Run raw records through the pipeline into ``store`` and report what happened.
 
     Normalizing and enriching (tags, with a snapshot of the store's corpus
-    statistics) may run in ``workers`` processes; storing (an article and its
+    statistics) may run in ``workers`` processes, or with ``scheduler`` (a Dask
+    scheduler's address) on that cluster's workers (:mod:`khabar.cluster`); storing (an article and its
     tags in one transaction), counting statistics and linking run here, one
     batch at a time, in input order. ``enrich=False`` skips tags and
     statistics, ``link=False`` skips linking (near-duplicates, related-article
@@ -195,6 +198,8 @@ def ingest_records(
     Batches start at ``batch_size`` articles and double up to ``max_batch_size``; once every record is
     with the workers, they are cut at ``TAIL_BATCH_SIZE`` (see there).
     """
+    if scheduler:
+        require_shared_store(store.dialect)
     report = IngestReport()
     if enrich and store.corpus_documents() == 0:  # no article tagged yet: every tag will be this code's
         store.set_tagger_stamp(tagger_stamp())
@@ -238,28 +243,30 @@ def ingest_records(
         yield from chunked(items, CHUNK_SIZE)
         all_handed_out = True
 
-    # While a batch is stored, the workers prepare the next one: enough chunks in flight to fill it.
-    ahead = 4 * workers + max_batch_size // CHUNK_SIZE
     # Fewer cycle collections while the batches pass (see GC_THRESHOLD), and on PostgreSQL freed memory
     # reused rather than faulted in again (khabar.allocator). On SQLite it made the main process's peak
     # 140-170 MB larger for 1% of the ingest's time (docs/benchmarks.md), so SQLite goes without.
     keep_memory = freed_memory_kept() if store.dialect == "postgres" else nullcontext()
     with seldom_collections(), keep_memory:
-        for prepared in ordered_map(work, chunks(), workers, ahead):
-            add_counts(term_counts, prepared.term_counts)
-            new_documents += prepared.new_documents
-            for item in prepared.items:
-                if isinstance(item, Problem):
-                    report.read += item.was_read
-                    report.skip(item)
-                    continue
-                report.read += 1
-                batch.append(item)
-            # A chunk's statistics come as one count, so a batch ends only where a chunk does: the counts it
-            # commits are those of its own articles (cut inside a chunk, a kill between the two batches left
-            # counts without their articles, and the rerun counted them again).
-            if len(batch) >= (min(batch_size, TAIL_BATCH_SIZE) if all_handed_out else batch_size):
-                flush()
+        with worker_pool(workers, scheduler) as pool:
+            # While a batch is stored, the workers prepare the next one: enough chunks in flight to fill it.
+            ahead = 4 * pool.slots + max_batch_size // CHUNK_SIZE
+            for prepared in pool.map(work, chunks(), ahead):
+                add_counts(term_counts, prepared.term_counts)
+                new_documents += prepared.new_documents
+                for item in prepared.items:
+                    if isinstance(item, Problem):
+                        report.read += item.was_read
+                        report.skip(item)
+                        continue
+                    report.read += 1
+                    batch.append(item)
+                # A chunk's statistics come as one count, so a batch ends only where a chunk does: the counts it
+                # commits are those of its own articles (cut inside a chunk, a kill between the two batches left
+                # counts without their articles, and the rerun counted them again).
+                if len(batch) >= (min(batch_size, TAIL_BATCH_SIZE) if all_handed_out else batch_size):
+                    flush()
+        # The last batch is stored once the workers are gone (their pool shut down).
         if batch or new_documents:
             flush()
         elif on_batch:
@@ -281,8 +288,9 @@ def ingest_paths(
     search: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
     max_batch_size: int = MAX_BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
-    """Ingest dump files (JSON Lines, JSON, CSV; gzip or not) into ``store``."""
+    """Ingest dump files (JSON Lines, JSON, CSV; gzip or not) into ``store`` (see :func:`ingest_records`)."""
 
     def records() -> Iterable[Record | Problem]:
         for path in paths:
@@ -291,5 +299,5 @@ def ingest_paths(
 
     return ingest_records(
         store, records(), stages=stages, batch_size=batch_size, workers=workers, enrich=enrich, link=link,
-        search=search, on_batch=on_batch, max_batch_size=max_batch_size,
+        search=search, on_batch=on_batch, max_batch_size=max_batch_size, scheduler=scheduler,
     )

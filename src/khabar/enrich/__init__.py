@@ -9,11 +9,13 @@ statistics and every article's tags once the corpus has moved.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 
+from khabar.cluster import require_shared_store
 from khabar.enrich.tags import DEFAULT_K, Document, analyse, clean_publisher_tags, tagger_stamp
 from khabar.model import Article
 from khabar.parallel import chunked, ordered_map
@@ -23,14 +25,17 @@ from khabar.store import Store, open_store
 STATS_MIN_AGE_SECONDS = 5.0  # a snapshot is kept at least this long…
 STATS_GROWTH = 1.5  # …and reloaded once the corpus has grown by this factor
 _snapshots: dict[tuple[str, int], tuple[float, CounterStats]] = {}
-_stores: dict[str, Store] = {}
+# Each thread's own stores: a local worker process has one thread, but a Dask worker may run tasks in
+# several (khabar.cluster), and a store's connection is not to be shared between threads.
+_local = threading.local()
 
 
 def worker_store(url: str) -> Store:
-    """This process's own connection to a store (workers read statistics through it)."""
-    if url not in _stores:
-        _stores[url] = open_store(url)
-    return _stores[url]
+    """This thread's own connection to a store (workers read statistics through it), opened once."""
+    stores: dict[str, Store] = _local.__dict__.setdefault("stores", {})
+    if url not in stores:
+        stores[url] = open_store(url)
+    return stores[url]
 
 
 @dataclass(frozen=True)
@@ -115,13 +120,20 @@ class RetagReport:
     tagged: int = 0
 
 
-def retag(store: Store, workers: int = 1, chunk_size: int = 200) -> RetagReport:
-    """Rebuild the corpus statistics from every stored article, then recompute every article's tags."""
+def retag(store: Store, workers: int = 1, chunk_size: int = 200, scheduler: str | None = None) -> RetagReport:
+    """Rebuild the corpus statistics from every stored article, then recompute every article's tags.
+
+    Articles are read and tagged in ``workers`` processes, or with ``scheduler`` (a Dask scheduler's
+    address) on that cluster's workers (:mod:`khabar.cluster`); the statistics and tags are written here.
+    """
+    if scheduler:
+        require_shared_store(store.dialect)
     report = RetagReport()
     store.reset_term_stats()
     pending: Counter[str] = Counter()
     documents = 0
-    for counts, size in ordered_map(_keys_of_chunk, chunked(store.iter_articles(), chunk_size), workers):
+    chunks = chunked(store.iter_articles(), chunk_size)
+    for counts, size in ordered_map(_keys_of_chunk, chunks, workers, scheduler=scheduler):
         pending.update(counts)
         documents += size
         report.documents += size
@@ -133,7 +145,7 @@ def retag(store: Store, workers: int = 1, chunk_size: int = 200) -> RetagReport:
     report.keys = len(stats.counts)
     settings = EnrichSettings(store.url, generation=int(time.time() * 1000))
     work = partial(_tags_of_chunk, settings=settings)
-    for tagged in ordered_map(work, chunked(store.iter_articles(), chunk_size), workers):
+    for tagged in ordered_map(work, chunked(store.iter_articles(), chunk_size), workers, scheduler=scheduler):
         store.set_tags(dict(tagged))
         report.tagged += len(tagged)
     store.set_tagger_stamp(tagger_stamp())

@@ -1,0 +1,188 @@
+"""Batch work on a Dask cluster: a real scheduler and worker processes on loopback, a real PostgreSQL."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from distributed import Client, LocalCluster
+from typer.testing import CliRunner
+
+from conftest import scalar, write_jsonl
+from khabar import cluster as khabar_cluster
+from khabar.cli import app
+from khabar.enrich import retag, worker_store
+from khabar.enrich import tags as tags_module
+from khabar.enrich.tags import tagger_stamp
+from khabar.errors import ConfigError
+from khabar.pipeline import ingest_paths
+from khabar.search import search
+from khabar.store import open_store
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """The address of a Dask scheduler with two single-threaded worker processes, on 127.0.0.1."""
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    ) as local:
+        yield local.scheduler_address
+
+
+@pytest.fixture
+def pg_url(postgres_cluster):
+    """A fresh PostgreSQL store's URL."""
+    url = postgres_cluster.database()
+    yield url
+    postgres_cluster.drop(url)
+
+
+def _snapshot(url: str) -> dict:
+    """Everything an ingest decides, as plain data: the articles with their tags, duplicate groups,
+    stories, and what a search finds."""
+    with open_store(url) as store:
+        articles = [a.to_record() | {"fetched": None} for a in store.iter_articles()]
+        ids = [a["id"] for a in articles]
+        groups = store.duplicate_groups(ids)
+        return {
+            "articles": articles,
+            "tags": {i: [(t.display, t.score) for t in store.get_tags(i)] for i in ids},
+            "duplicates": sorted(sorted(i for i in ids if groups.get(i) == g) for g in set(groups.values())),
+            "stories": store.stories_of(ids),
+            "search": [hit.article.id for hit in search(store, "وزارة الصحة").hits],
+        }
+
+
+def _words_read_by_workers(address: str) -> dict[str, int]:
+    """How many distinct words each worker of the cluster has read (its words' cache)."""
+    with Client(address, set_as_default=False) as client:
+        return client.run(lambda: len(__import__("khabar.text.reading", fromlist=["_FACTS"])._FACTS))
+
+
+def test_an_ingest_on_a_cluster_stores_what_a_local_ingest_stores(tmp_path, postgres_cluster, dask_scheduler,
+                                                                   saudinewsnet_sample):
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample + [{"broken": True}])
+    words_read_before = _words_read_by_workers(dask_scheduler)
+    reports, snapshots = {}, {}
+    for where in ("local", "cluster"):
+        url = postgres_cluster.database()
+        with open_store(url) as store:
+            scheduler = dask_scheduler if where == "cluster" else None
+            reports[where] = ingest_paths(store, [str(path)], batch_size=100, scheduler=scheduler).to_dict()
+        snapshots[where] = _snapshot(url)
+        postgres_cluster.drop(url)
+    assert reports["cluster"] == reports["local"]
+    assert reports["cluster"]["read"] == 601 and reports["cluster"]["skipped_by_reason"]["unknown layout"] == 1
+    assert snapshots["cluster"] == snapshots["local"]
+    assert sum(bool(tags) for tags in snapshots["cluster"]["tags"].values()) > 550  # tagged on the workers
+    assert any(len(group) > 1 for group in snapshots["cluster"]["duplicates"])  # and signed there
+    assert snapshots["cluster"]["search"]
+    # The workers did read the texts: each one's cache of words grew.
+    after = _words_read_by_workers(dask_scheduler)
+    assert all(after[worker] > before for worker, before in words_read_before.items())
+
+
+def test_a_retag_on_a_cluster_gives_the_tags_a_local_retag_gives(tmp_path, pg_url, dask_scheduler, saudinewsnet_sample):
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:300])
+    tags = {}
+    with open_store(pg_url) as store:
+        ingest_paths(store, [str(path)], batch_size=50)
+        for where, scheduler in (("local", None), ("cluster", dask_scheduler)):
+            report = retag(store, scheduler=scheduler)
+            assert (report.documents, report.tagged) == (300, 300)
+            tags[where] = {a.id: [(t.display, t.score) for t in store.get_tags(a.id)] for a in store.iter_articles()}
+    assert tags["cluster"] == tags["local"]
+    assert sum(bool(t) for t in tags["cluster"].values()) > 280
+
+
+def test_the_cli_ingests_and_retags_through_a_cluster(tmp_path, pg_url, dask_scheduler, saudinewsnet_sample):
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:120])
+    result = runner.invoke(app, ["ingest", str(path), "--db", pg_url, "--scheduler", dask_scheduler, "--retag"])
+    assert result.exit_code == 0, result.output
+    assert scalar(pg_url, "SELECT count(*) FROM articles") == 120
+    result = runner.invoke(app, ["retag", "--db", pg_url], env={"KHABAR_SCHEDULER": dask_scheduler})
+    assert result.exit_code == 0, result.output
+    assert "retagged 120 articles" in result.output
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_and_nothing_is_stored(tmp_path, pg_url, saudinewsnet_sample,
+                                                                       monkeypatch):
+    monkeypatch.setattr(khabar_cluster, "CONNECT_SECONDS", 1)
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:20])
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    with open_store(pg_url) as store, pytest.raises(ConfigError) as raised:
+        ingest_paths(store, [str(path)], scheduler=address)
+    assert address in str(raised.value) and "dask scheduler" in str(raised.value)
+    assert scalar(pg_url, "SELECT count(*) FROM articles") == 0
+    result = runner.invoke(app, ["ingest", str(path), "--db", pg_url, "--scheduler", "not an address"])
+    assert result.exit_code != 0
+    assert "could not reach the Dask scheduler at 'not an address'" in result.output
+
+
+def test_a_scheduler_without_workers_is_a_clear_error(pg_url, monkeypatch):
+    monkeypatch.setattr(khabar_cluster, "WORKERS_SECONDS", 1)
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=":0") as empty:
+        with open_store(pg_url) as store, pytest.raises(ConfigError, match="has no workers"):
+            ingest_paths(store, [], scheduler=empty.scheduler_address)
+
+
+def test_a_sqlite_store_is_refused_before_any_work(tmp_path, saudinewsnet_sample):
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:5])
+    with open_store(str(tmp_path / "k.db")) as store:
+        with pytest.raises(ConfigError, match="postgresql"):
+            ingest_paths(store, [str(path)], scheduler="tcp://127.0.0.1:1")
+        with pytest.raises(ConfigError, match="postgresql"):
+            retag(store, scheduler="tcp://127.0.0.1:1")
+        assert store.corpus_documents() == 0
+
+
+def test_workers_that_run_another_khabar_are_refused(pg_url, dask_scheduler, monkeypatch):
+    # This process runs another tagger (its format bumped) than the workers do.
+    real = tagger_stamp()
+    monkeypatch.setattr(tags_module, "TAGGER_FORMAT", tags_module.TAGGER_FORMAT + 1)
+    tagger_stamp.cache_clear()
+    try:
+        with open_store(pg_url) as store, pytest.raises(ConfigError) as raised:
+            ingest_paths(store, [], scheduler=dask_scheduler)
+        message = str(raised.value)
+        assert message.count(f"has tagger {real!r} where this process has {tagger_stamp()!r}") == 2
+        assert "Install this version on every worker" in message
+    finally:
+        monkeypatch.undo()
+        tagger_stamp.cache_clear()
+    assert tagger_stamp() == real
+
+
+def test_the_workers_identity_is_this_process_identity(dask_scheduler):
+    with Client(dask_scheduler, set_as_default=False) as client:
+        identities = client.run(khabar_cluster.worker_identity)
+    assert len(identities) == 2
+    assert khabar_cluster.differences(khabar_cluster.worker_identity(), identities) == []
+    changed = {address: identity | {"python": "2.7"} for address, identity in identities.items()}
+    assert len(khabar_cluster.differences(khabar_cluster.worker_identity(), changed)) == 2
+
+
+def test_each_thread_opens_its_own_store(tmp_path):
+    # A Dask worker may run tasks in several threads; a store's connection must not cross them.
+    url = str(tmp_path / "k.db")
+    open_store(url).close()
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(worker_store(url))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen[0] is not seen[1]
+    assert worker_store(url) is worker_store(url)
+    for s in seen + [worker_store(url)]:
+        s.close()
