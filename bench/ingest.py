@@ -11,6 +11,11 @@ the store's size on disk with its largest tables (PostgreSQL: with their indexes
 Run from the project root:
 
     python bench/ingest.py [--dump PATH] [--repeat N] [--workers 1 2] [--modes plain tags full]
+
+With ``--dask`` (PostgreSQL only), the workers' part runs on a Dask cluster started on this machine as
+docs/cluster.md says (``dask scheduler``, and ``dask worker --nthreads 1 --nworkers N`` at niceness 10,
+as the local workers run), the ingest given its address: what the ``--scheduler`` path costs against
+local processes, in the same run.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ start = time.perf_counter()
 with open_store(sys.argv[1]) as store:
     mode = sys.argv[4]
     report = ingest_paths(store, [sys.argv[2]], workers=int(sys.argv[3]), enrich=mode != "plain", link=mode == "full",
-                          search=mode == "full")
+                          search=mode == "full", scheduler=sys.argv[5] or None)
     count = store.count()
     elapsed = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -108,8 +113,9 @@ def _server_cpu_seconds(cluster) -> float:  # noqa: ANN001 - a support.postgres.
     )
 
 
-def run_once(dump: Path, workers: int, mode: str, cluster=None) -> dict:  # noqa: ANN001 - a support.postgres.Cluster
-    """Ingest the dump into a new store in a fresh Python process; return its figures.
+def run_once(dump: Path, workers: int, mode: str, cluster=None, dask=None) -> dict:  # noqa: ANN001
+    """Ingest the dump into a new store in a fresh Python process; return its figures. ``cluster`` is a
+    support.postgres.Cluster (else SQLite), ``dask`` a :class:`DaskCluster` to prepare the articles.
 
     Memory is sampled every 50 ms over the whole process tree (main process,
     forkserver and workers), so the peak counts every process of the job.
@@ -117,10 +123,11 @@ def run_once(dump: Path, workers: int, mode: str, cluster=None) -> dict:  # noqa
     with tempfile.TemporaryDirectory() as tmp:
         db = cluster.database() if cluster else str(Path(tmp) / "bench.db")
         proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, db, str(dump), str(workers), mode],
+            [sys.executable, "-c", CHILD, db, str(dump), str(workers), mode, dask.address if dask else ""],
             stdout=subprocess.PIPE, text=True,
         )
         server_before = _server_cpu_seconds(cluster) if cluster else 0.0
+        dask_before = dask.cpu_seconds() if dask else 0.0
         tree_peak, cpu_seen = 0.0, {}
         while proc.poll() is None:
             sample = _tree_sample(proc.pid)
@@ -135,10 +142,46 @@ def run_once(dump: Path, workers: int, mode: str, cluster=None) -> dict:  # noqa
         result["cpu_main"] = cpu_seen.pop(proc.pid, 0.0)
         result["cpu_others"] = sum(cpu_seen.values())
         result["cpu_server"] = _server_cpu_seconds(cluster) - server_before if cluster else 0.0
+        result["cpu_dask"] = dask.cpu_seconds() - dask_before if dask else 0.0
         result["db"] = db
         if cluster and not KEEP:
             cluster.drop(db)
         return result
+
+
+class DaskCluster:
+    """A Dask scheduler and ``workers`` single-threaded workers at niceness 10, started as docs/cluster.md
+    says, on 127.0.0.1; its processes' CPU is counted apart."""
+
+    def __init__(self, workers: int) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{port}"
+        bin_dir = Path(sys.executable).parent
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.scheduler = subprocess.Popen(
+            [bin_dir / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+            **quiet)
+        self.workers = subprocess.Popen(
+            ["nice", "-n", "10", bin_dir / "dask", "worker", self.address, "--nthreads", "1", "--nworkers",
+             str(workers), "--host", "127.0.0.1", "--dashboard-address", ":0"], **quiet)
+        from distributed import Client
+
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=120)
+
+    def cpu_seconds(self) -> float:
+        """CPU time so far of the scheduler and every worker process (their nannies included)."""
+        return sum(cpu for root in (self.scheduler.pid, self.workers.pid) for _, cpu in _tree_sample(root).values())
+
+    def stop(self) -> None:
+        """End the workers, then the scheduler."""
+        for proc in (self.workers, self.scheduler):
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 def main() -> None:
@@ -153,7 +196,12 @@ def main() -> None:
                         help="postgres: a throwaway PostgreSQL 15 cluster on loopback (tests/support/postgres.py); "
                         "its server processes are not counted in the memory figures")
     parser.add_argument("--keep", action="store_true", help="keep the last PostgreSQL database and print its URL")
+    parser.add_argument("--dask", action="store_true",
+                        help="also each run with the workers' part on a local Dask cluster of as many workers, "
+                        "alternating with local processes (PostgreSQL only)")
     args = parser.parse_args()
+    if args.dask and args.backend != "postgres":
+        parser.error("--dask needs --backend postgres (the cluster's workers read the store)")
     global KEEP
     KEEP = args.keep
     cluster = None
@@ -168,8 +216,20 @@ def main() -> None:
     medians: dict[tuple[str, int], float] = {}
     for mode in args.modes:
         for workers in args.workers:
-            runs = []
+            dask = DaskCluster(workers) if args.dask else None
+            runs, dask_runs = [], []
             for n in range(args.repeat):
+                if dask:  # alternating: a run on the Dask cluster, then one with local processes
+                    r = run_once(args.dump, workers, mode, cluster, dask)
+                    dask_runs.append(r)
+                    print(
+                        f"{mode:<7} dask workers={workers} run {n + 1}: {r['read']:,} read, {r['stored']:,} stored, "
+                        f"{r['skipped']:,} skipped in {r['seconds']:.2f}s = {r['read'] / r['seconds']:,.0f} records/s; "
+                        f"peak RSS {r['peak_rss_mb']:.0f} MB main"
+                    )
+                    print(f"        CPU: main process {r['cpu_main']:.1f} s, Dask scheduler and workers "
+                          f"{r['cpu_dask']:.1f}, server {r['cpu_server']:.1f}; "
+                          f"in all {r['cpu_main'] + r['cpu_dask'] + r['cpu_server']:.1f} s")
                 r = run_once(args.dump, workers, mode, cluster)
                 runs.append(r)
                 print(
@@ -182,6 +242,10 @@ def main() -> None:
                 server = f", server {r['cpu_server']:.1f}" if cluster and not cluster.external else ""
                 print(f"        CPU: main process {r['cpu_main']:.1f} s, workers (and forkserver) {r['cpu_others']:.1f}{server}; "
                       f"in all {r['cpu_main'] + r['cpu_others'] + r['cpu_server']:.1f} s")
+            if dask:
+                dask.stop()
+                seconds = sorted(r["seconds"] for r in dask_runs)[len(dask_runs) // 2]
+                print(f"{mode:<7} dask workers={workers} median: {dask_runs[0]['read'] / seconds:,.0f} records/s")
             seconds = sorted(r["seconds"] for r in runs)[len(runs) // 2]
             medians[(mode, workers)] = seconds
             stored = runs[0]["stored"]

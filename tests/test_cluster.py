@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import operator
 import socket
 import threading
 
@@ -16,6 +18,7 @@ from khabar.enrich import retag, worker_store
 from khabar.enrich import tags as tags_module
 from khabar.enrich.tags import tagger_stamp
 from khabar.errors import ConfigError
+from khabar.parallel import GC_THRESHOLD
 from khabar.pipeline import ingest_paths
 from khabar.search import search
 from khabar.store import open_store
@@ -186,3 +189,13 @@ def test_each_thread_opens_its_own_store(tmp_path):
     assert worker_store(url) is worker_store(url)
     for s in seen + [worker_store(url)]:
         s.close()
+
+
+def test_a_task_collects_garbage_seldom_and_the_worker_gets_its_setting_back(dask_scheduler):
+    with khabar_cluster.dask_pool(dask_scheduler) as pool:
+        during = set(pool.map(operator.call, [gc.get_threshold] * 4))  # operator.call(f) is f()
+        assert pool.slots == 2
+    assert {t[0] for t in during} == {GC_THRESHOLD}
+    with Client(dask_scheduler, set_as_default=False) as client:
+        after = set(client.run(gc.get_threshold).values())
+    assert {t[0] for t in after} == {gc.get_threshold()[0]} != {GC_THRESHOLD}

@@ -19,12 +19,17 @@ docs/cluster.md says how to start a cluster.
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from typing import TypeVar
 
 from khabar.errors import ConfigError
-from khabar.parallel import WorkerPool
+from khabar.parallel import WorkerPool, seldom_collections
+
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 CONNECT_SECONDS = 10  # to reach the scheduler
 WORKERS_SECONDS = 30  # for a first worker to join a scheduler that has none yet
@@ -64,6 +69,18 @@ def differences(mine: dict[str, str], workers: dict[str, dict[str, str]]) -> lis
         for name, value in mine.items()
         if theirs.get(name) != value
     ]
+
+
+def collecting_seldom(fn: Callable[[In], Out], item: In) -> Out:
+    """``fn(item)`` with the cycle collector running seldom, as it runs in local workers
+    (:data:`khabar.parallel.GC_THRESHOLD`), and the worker's own setting back after the task.
+
+    A Dask worker collects at CPython's default (every 700 allocations) and times each collection; over
+    the dump that cost its two workers 53.5 s of CPU against 48.0 with this (docs/benchmarks.md). The
+    setting is the task's only, not the worker's: a cluster may run others' work too.
+    """
+    with seldom_collections():
+        return fn(item)
 
 
 def require_shared_store(dialect: str) -> None:
@@ -109,6 +126,6 @@ def dask_pool(address: str) -> Iterator[WorkerPool]:
                 + ". Install this version on every worker, then restart them"
             )
         slots = sum(client.nthreads().values())
-        yield WorkerPool(client.get_executor(pure=False).submit, slots)
+        yield WorkerPool(partial(client.get_executor(pure=False).submit, collecting_seldom), slots)
     finally:
         client.close()
