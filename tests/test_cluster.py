@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import gc
 import operator
+import os
 import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
@@ -199,3 +203,66 @@ def test_a_task_collects_garbage_seldom_and_the_worker_gets_its_setting_back(das
     with Client(dask_scheduler, set_as_default=False) as client:
         after = set(client.run(gc.get_threshold).values())
     assert {t[0] for t in after} == {gc.get_threshold()[0]} != {GC_THRESHOLD}
+
+
+@pytest.fixture
+def second_host():
+    """Another host on a network of its own: a network namespace joined to this one by a veth link, at
+    10.X.Y.2, this side at 10.X.Y.1 (X.Y from this process's id). Its processes reach this side only
+    through that link: nothing of this side's loopback."""
+    net = f"10.{200 + os.getpid() % 50}.{os.getpid() // 50 % 250}"
+    name, here, there = f"khabar-{os.getpid()}", f"khv{os.getpid()}a"[-15:], f"khv{os.getpid()}b"[-15:]
+
+    def ip(*args: str) -> None:
+        done = subprocess.run(["ip", *args], capture_output=True, text=True)
+        assert done.returncode == 0, f"ip {' '.join(args)}: {done.stderr} (the test makes a network namespace, as root)"
+
+    ip("netns", "add", name)
+    try:
+        ip("link", "add", here, "type", "veth", "peer", "name", there)
+        ip("link", "set", there, "netns", name)
+        ip("addr", "add", f"{net}.1/24", "dev", here)
+        ip("link", "set", here, "up")
+        ip("netns", "exec", name, "ip", "addr", "add", f"{net}.2/24", "dev", there)
+        ip("netns", "exec", name, "ip", "link", "set", there, "up")
+        ip("netns", "exec", name, "ip", "link", "set", "lo", "up")
+        yield {"namespace": name, "network": f"{net}.0/24", "here": f"{net}.1", "there": f"{net}.2"}
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)  # takes the veth pair with it
+
+
+def test_workers_on_another_host_prepare_what_a_local_ingest_prepares(tmp_path, second_host, saudinewsnet_sample):
+    from support.postgres import Cluster
+
+    # The store and the scheduler listen on this side's address; the workers run on the other host.
+    postgres = Cluster(host=second_host["here"], clients=second_host["network"]).start()
+    workers = None
+    try:
+        with LocalCluster(n_workers=0, host=second_host["here"], dashboard_address=":0") as scheduler_only:
+            address = scheduler_only.scheduler_address
+            dask = Path(sys.executable).parent / "dask"
+            workers = subprocess.Popen(
+                ["ip", "netns", "exec", second_host["namespace"], str(dask), "worker", address, "--host",
+                 second_host["there"], "--nthreads", "1", "--nworkers", "2", "--dashboard-address", ":0"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            with Client(address, set_as_default=False) as client:
+                client.wait_for_workers(2, timeout=120)
+                hosts = {w.split("://")[1].rsplit(":", 1)[0] for w in client.scheduler_info()["workers"]}
+            assert hosts == {second_host["there"]}
+            path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:300])
+            snapshots = {}
+            for where, scheduler in (("local", None), ("other host", address)):
+                url = postgres.database()
+                with open_store(url) as store:
+                    report = ingest_paths(store, [str(path)], batch_size=100, scheduler=scheduler)
+                assert report.stored == 300
+                snapshots[where] = _snapshot(url)
+            assert snapshots["other host"] == snapshots["local"]
+            assert sum(bool(tags) for tags in snapshots["other host"]["tags"].values()) > 280
+            assert min(_words_read_by_workers(address).values()) > 1000  # they did read the texts
+    finally:
+        if workers:
+            workers.terminate()
+            workers.wait(timeout=60)
+        postgres.stop()

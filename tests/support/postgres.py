@@ -41,9 +41,13 @@ def free_port() -> int:
 class Cluster:
     """A PostgreSQL server of our own, started and removed by the test session."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", clients: str | None = None) -> None:
+        """``host``: the address it listens on (besides 127.0.0.1) and its URLs name; ``clients``: a network
+        (``10.1.2.0/24``) whose hosts may connect too, as a machine's other hosts would."""
         self.external = os.environ.get("KHABAR_TEST_POSTGRES")
         self.folder = Path(tempfile.mkdtemp(prefix="khabar-pg-"))
+        self.host = host
+        self.clients = clients
         self.port = free_port()
         self.as_user = "postgres" if os.geteuid() == 0 else None
 
@@ -64,8 +68,12 @@ class Cluster:
             os.chmod(self.folder, 0o755)
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
         self._run("initdb", "-D", str(data), "-U", "khabar", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync")
+        if self.clients:
+            with open(data / "pg_hba.conf", "a") as hba:
+                hba.write(f"host all all {self.clients} trust\n")
+        listen = ",".join(dict.fromkeys(["127.0.0.1", self.host]))
         options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder} "
+            f"-c listen_addresses={listen} -c port={self.port} -c unix_socket_directories={self.folder} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
         self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "start")
@@ -73,7 +81,7 @@ class Cluster:
 
     @property
     def admin_url(self) -> str:
-        return self.external or f"postgresql://khabar@127.0.0.1:{self.port}/postgres"
+        return self.external or f"postgresql://khabar@{self.host}:{self.port}/postgres"
 
     def database(self) -> str:
         """A new, empty database's URL."""
