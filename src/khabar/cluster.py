@@ -75,9 +75,10 @@ def collecting_seldom(fn: Callable[[In], Out], item: In) -> Out:
     """``fn(item)`` with the cycle collector running seldom, as it runs in local workers
     (:data:`khabar.parallel.GC_THRESHOLD`), and the worker's own setting back after the task.
 
-    A Dask worker collects at CPython's default (every 700 allocations) and times each collection; over
-    the dump that cost its two workers 53.5 s of CPU against 48.0 with this (docs/benchmarks.md). The
-    setting is the task's only, not the worker's: a cluster may run others' work too.
+    A Dask worker collects at CPython's default (every 700 allocations) and times each collection: over
+    the dump, the Dask side of an ingest took 52.7–53.8 s of CPU before, 45.2–50.8 s with this, where
+    local workers take 39–43 (docs/benchmarks.md). The setting is the task's only, not the worker's: a
+    cluster may run others' work too.
     """
     with seldom_collections():
         return fn(item)
