@@ -146,6 +146,19 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_nothing_is_stored(tmp_pat
     assert "could not reach the Dask scheduler at 'not an address'" in result.output
 
 
+def test_a_retag_that_cannot_reach_its_scheduler_leaves_the_statistics_as_they_were(tmp_path, pg_url,
+                                                                                  saudinewsnet_sample, monkeypatch):
+    monkeypatch.setattr(khabar_cluster, "CONNECT_SECONDS", 1)
+    path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:50])
+    with open_store(pg_url) as store:
+        ingest_paths(store, [str(path)])
+        before = (store.corpus_documents(), dict(store.load_term_stats().counts))
+        with pytest.raises(ConfigError, match="could not reach"):
+            retag(store, scheduler=f"tcp://127.0.0.1:{_closed_port()}")
+        assert (store.corpus_documents(), dict(store.load_term_stats().counts)) == before
+    assert before[0] == 50
+
+
 def test_a_scheduler_without_workers_is_a_clear_error(pg_url, monkeypatch):
     monkeypatch.setattr(khabar_cluster, "WORKERS_SECONDS", 1)
     with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=":0") as empty:

@@ -12,7 +12,13 @@ import time
 
 import pytest
 
-from khabar.parallel import GC_THRESHOLD, WORKER_NICENESS, chunked, ordered_map, seldom_collections
+from khabar.parallel import GC_THRESHOLD, WORKER_NICENESS, chunked, seldom_collections, worker_pool
+
+
+def ordered_map(fn, items, workers):
+    """``fn`` over ``items`` on a pool of ``workers`` local processes, in input order, as a list."""
+    with worker_pool(workers) as pool:
+        return list(pool.map(fn, items))
 
 
 def test_ordered_map_keeps_input_order_across_workers():
@@ -43,12 +49,13 @@ def test_seldom_collections_gives_the_old_setting_back_even_on_error():
 
 CHILD = r"""
 import sys, time
-from khabar.parallel import ordered_map
+from khabar.parallel import worker_pool
 from tests_support_worker import pid_after_a_while
-for done, pid in enumerate(ordered_map(pid_after_a_while, range(1000), 2), 1):
-    print(pid, flush=True)
-    if done == 8:
-        time.sleep(60)  # inside the loop, so the pool is still open when this process is killed
+with worker_pool(2) as pool:
+    for done, pid in enumerate(pool.map(pid_after_a_while, range(1000)), 1):
+        print(pid, flush=True)
+        if done == 8:
+            time.sleep(60)  # inside the loop, so the pool is still open when this process is killed
 """
 
 

@@ -171,10 +171,3 @@ def worker_pool(workers: int, scheduler: str | None = None) -> Iterator[WorkerPo
     ) as executor:
         yield WorkerPool(executor.submit, workers)
 
-
-def ordered_map(
-    fn: Callable[[In], Out], items: Iterable[In], workers: int, ahead: int | None = None, scheduler: str | None = None
-) -> Iterator[Out]:
-    """``map(fn, items)`` in input order, on a :func:`worker_pool` (``fn`` must be a module-level function)."""
-    with worker_pool(workers, scheduler) as pool:
-        yield from pool.map(fn, items, ahead)

@@ -18,7 +18,7 @@ from functools import partial
 from khabar.cluster import require_shared_store
 from khabar.enrich.tags import DEFAULT_K, Document, analyse, clean_publisher_tags, tagger_stamp
 from khabar.model import Article
-from khabar.parallel import chunked, ordered_map
+from khabar.parallel import chunked, worker_pool
 from khabar.stats import CounterStats
 from khabar.store import Store, open_store
 
@@ -129,25 +129,25 @@ def retag(store: Store, workers: int = 1, chunk_size: int = 200, scheduler: str 
     if scheduler:
         require_shared_store(store.dialect)
     report = RetagReport()
-    store.reset_term_stats()
-    pending: Counter[str] = Counter()
-    documents = 0
-    chunks = chunked(store.iter_articles(), chunk_size)
-    for counts, size in ordered_map(_keys_of_chunk, chunks, workers, scheduler=scheduler):
-        pending.update(counts)
-        documents += size
-        report.documents += size
-        if len(pending) > 200_000:  # write in large steps: one upsert per key, not per document
-            store.add_term_stats(pending, documents)
-            pending, documents = Counter(), 0
-    store.add_term_stats(pending, documents)
-    stats = store.load_term_stats()
-    report.keys = len(stats.counts)
-    settings = EnrichSettings(store.url, generation=int(time.time() * 1000))
-    work = partial(_tags_of_chunk, settings=settings)
-    for tagged in ordered_map(work, chunked(store.iter_articles(), chunk_size), workers, scheduler=scheduler):
-        store.set_tags(dict(tagged))
-        report.tagged += len(tagged)
+    with worker_pool(workers, scheduler) as pool:  # one pool (one cluster connection) for both passes
+        store.reset_term_stats()
+        pending: Counter[str] = Counter()
+        documents = 0
+        for counts, size in pool.map(_keys_of_chunk, chunked(store.iter_articles(), chunk_size)):
+            pending.update(counts)
+            documents += size
+            report.documents += size
+            if len(pending) > 200_000:  # write in large steps: one upsert per key, not per document
+                store.add_term_stats(pending, documents)
+                pending, documents = Counter(), 0
+        store.add_term_stats(pending, documents)
+        stats = store.load_term_stats()
+        report.keys = len(stats.counts)
+        settings = EnrichSettings(store.url, generation=int(time.time() * 1000))
+        work = partial(_tags_of_chunk, settings=settings)
+        for tagged in pool.map(work, chunked(store.iter_articles(), chunk_size)):
+            store.set_tags(dict(tagged))
+            report.tagged += len(tagged)
     store.set_tagger_stamp(tagger_stamp())
     return report
 
