@@ -154,11 +154,9 @@ class DaskCluster:
     says, on 127.0.0.1; its processes' CPU is counted apart."""
 
     def __init__(self, workers: int) -> None:
-        import socket
+        from support.postgres import free_port  # --dask comes with --backend postgres, which put it on the path
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         self.address = f"tcp://127.0.0.1:{port}"
         bin_dir = Path(sys.executable).parent
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}

@@ -8,7 +8,6 @@ import itertools
 import operator
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
 from conftest import scalar, write_jsonl
+from support.postgres import Cluster, free_port  # free_port: a loopback port nothing listens on
 from khabar import cluster as khabar_cluster
 from khabar import enrich as khabar_enrich
 from khabar.cli import app
@@ -125,18 +125,11 @@ def test_the_cli_ingests_and_retags_through_a_cluster(tmp_path, pg_url, dask_sch
     assert "retagged 120 articles" in result.output
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_an_unreachable_scheduler_is_a_clear_error_and_nothing_is_stored(tmp_path, pg_url, saudinewsnet_sample,
                                                                        monkeypatch):
     monkeypatch.setattr(khabar_cluster, "CONNECT_SECONDS", 1)
     path = write_jsonl(tmp_path / "s.jsonl", saudinewsnet_sample[:20])
-    address = f"tcp://127.0.0.1:{_closed_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     with open_store(pg_url) as store, pytest.raises(ConfigError) as raised:
         ingest_paths(store, [str(path)], scheduler=address)
     assert address in str(raised.value) and "dask scheduler" in str(raised.value)
@@ -154,7 +147,7 @@ def test_a_retag_that_cannot_reach_its_scheduler_leaves_the_statistics_as_they_w
         ingest_paths(store, [str(path)])
         before = (store.corpus_documents(), dict(store.load_term_stats().counts))
         with pytest.raises(ConfigError, match="could not reach"):
-            retag(store, scheduler=f"tcp://127.0.0.1:{_closed_port()}")
+            retag(store, scheduler=f"tcp://127.0.0.1:{free_port()}")
         assert (store.corpus_documents(), dict(store.load_term_stats().counts)) == before
     assert before[0] == 50
 
@@ -255,8 +248,6 @@ def second_host():
 
 
 def test_workers_on_another_host_prepare_what_a_local_ingest_prepares(tmp_path, second_host, saudinewsnet_sample):
-    from support.postgres import Cluster
-
     # The store and the scheduler listen on this side's address; the workers run on the other host.
     postgres = Cluster(host=second_host["here"], clients=second_host["network"]).start()
     workers = None
