@@ -315,3 +315,16 @@ def test_a_worker_killed_mid_ingest_has_its_work_done_again(tmp_path, postgres_c
         assert snapshots["cluster"][part] == snapshots["local"][part], part
     assert sum(bool(tags) for tags in snapshots["cluster"]["tags"].values()) > 2800
     assert set(snapshots["cluster"]["stories"]) == {a["id"] for a in snapshots["cluster"]["articles"]}
+
+
+def test_a_task_on_a_worker_that_runs_another_khabar_fails_with_what_differs(dask_scheduler):
+    # A worker that joins after the pool's check is checked by each task: here the caller claims a tagger
+    # the workers do not run.
+    expected = khabar_cluster.worker_identity() | {"tagger": "1:another"}
+    with Client(dask_scheduler, set_as_default=False) as client:
+        future = client.submit(khabar_cluster.checked_task, expected, operator.call, gc.get_threshold, pure=False)
+        with pytest.raises(ConfigError, match="has tagger .* where this process has '1:another'"):
+            future.result()
+        same = client.submit(khabar_cluster.checked_task, khabar_cluster.worker_identity(), operator.call,
+                             gc.get_threshold, pure=False)
+        assert same.result()[0] == GC_THRESHOLD

@@ -18,10 +18,11 @@ docs/cluster.md says how to start a cluster.
 
 from __future__ import annotations
 
+import os
 import platform
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import TypeVar
 
@@ -84,6 +85,24 @@ def collecting_seldom(fn: Callable[[In], Out], item: In) -> Out:
         return fn(item)
 
 
+@cache
+def _identity_here() -> dict[str, str]:
+    """This worker's own :func:`worker_identity`, computed at its first task."""
+    return worker_identity()
+
+
+def checked_task(expected: dict[str, str], fn: Callable[[In], Out], item: In) -> Out:
+    """``fn(item)`` (:func:`collecting_seldom`) on a worker that runs the khabar the caller runs
+    (``expected``, the caller's :func:`worker_identity`), else a :class:`ConfigError` saying what differs.
+
+    :func:`dask_pool` checks the workers there when it connects; this covers the ones that join later.
+    """
+    problems = differences(expected, {f"{platform.node()} (process {os.getpid()})": _identity_here()})
+    if problems:
+        raise ConfigError("every worker must run the same khabar as the caller: " + "; ".join(problems))
+    return collecting_seldom(fn, item)
+
+
 def require_shared_store(dialect: str) -> None:
     """Refuse a store the cluster's workers could not reach (anything but PostgreSQL)."""
     if dialect != "postgres":
@@ -98,7 +117,8 @@ def dask_pool(address: str) -> Iterator[WorkerPool]:
     """A :class:`~khabar.parallel.WorkerPool` over the workers of the Dask scheduler at ``address``.
 
     Waits up to ``WORKERS_SECONDS`` for a first worker, and checks that every worker runs this khabar
-    (:func:`worker_identity`). Its slots are the workers' threads: CPU-bound Python holds the GIL, so
+    (:func:`worker_identity`), and every task again on the worker that runs it (:func:`checked_task`:
+    a worker may join later). Its slots are the workers' threads: CPU-bound Python holds the GIL, so
     a worker with one thread per process (``--nthreads 1``) gets the most of each core.
     """
     try:
@@ -119,7 +139,8 @@ def dask_pool(address: str) -> Iterator[WorkerPool]:
             raise ConfigError(
                 f"the Dask scheduler at {address!r} has no workers after {WORKERS_SECONDS} s; {_HOW_TO_START}"
             ) from None
-        problems = differences(worker_identity(), client.run(worker_identity))
+        mine = worker_identity()
+        problems = differences(mine, client.run(worker_identity))
         if problems:
             raise ConfigError(
                 "every worker must run the same khabar as this process: "
@@ -127,6 +148,6 @@ def dask_pool(address: str) -> Iterator[WorkerPool]:
                 + ". Install this version on every worker, then restart them"
             )
         slots = sum(client.nthreads().values())
-        yield WorkerPool(partial(client.get_executor(pure=False).submit, collecting_seldom), slots)
+        yield WorkerPool(partial(client.get_executor(pure=False).submit, checked_task, mine), slots)
     finally:
         client.close()
