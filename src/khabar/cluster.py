@@ -85,6 +85,16 @@ def collecting_seldom(fn: Callable[[In], Out], item: In) -> Out:
         return fn(item)
 
 
+def refuse_other_khabar(problems: list[str]) -> None:
+    """Raise the :class:`ConfigError` for workers whose :func:`differences` are ``problems`` (none: return)."""
+    if problems:
+        raise ConfigError(
+            "every worker must run the same khabar as this process: "
+            + "; ".join(problems)
+            + ". Install this version on every worker, then restart them"
+        )
+
+
 @cache
 def _identity_here() -> dict[str, str]:
     """This worker's own :func:`worker_identity`, computed at its first task."""
@@ -97,9 +107,7 @@ def checked_task(expected: dict[str, str], fn: Callable[[In], Out], item: In) ->
 
     :func:`dask_pool` checks the workers there when it connects; this covers the ones that join later.
     """
-    problems = differences(expected, {f"{platform.node()} (process {os.getpid()})": _identity_here()})
-    if problems:
-        raise ConfigError("every worker must run the same khabar as the caller: " + "; ".join(problems))
+    refuse_other_khabar(differences(expected, {f"{platform.node()} (process {os.getpid()})": _identity_here()}))
     return collecting_seldom(fn, item)
 
 
@@ -140,13 +148,7 @@ def dask_pool(address: str) -> Iterator[WorkerPool]:
                 f"the Dask scheduler at {address!r} has no workers after {WORKERS_SECONDS} s; {_HOW_TO_START}"
             ) from None
         mine = worker_identity()
-        problems = differences(mine, client.run(worker_identity))
-        if problems:
-            raise ConfigError(
-                "every worker must run the same khabar as this process: "
-                + "; ".join(problems)
-                + ". Install this version on every worker, then restart them"
-            )
+        refuse_other_khabar(differences(mine, client.run(worker_identity)))
         slots = sum(client.nthreads().values())
         yield WorkerPool(partial(client.get_executor(pure=False).submit, checked_task, mine), slots)
     finally:
