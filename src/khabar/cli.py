@@ -21,6 +21,7 @@ from khabar.dates import isoformat_utc
 from khabar.enrich import retag as retag_store
 from khabar.enrich import OLDER_TAGS_ADVICE, tags_are_current
 from khabar.enrich.batch import tag_file
+from khabar.enrich.entities import DEFAULT_ITERATIONS, EntityRecognizer, train_model
 from khabar.errors import KhabarError
 from khabar.ingest.dumps import export_articles
 from khabar.link.pairs import score_pairs_file
@@ -31,6 +32,7 @@ from khabar.views import (
     articles_for_tag,
     describe_article,
     describe_duplicates,
+    describe_entities,
     describe_related,
     describe_story,
     describe_tags,
@@ -526,3 +528,73 @@ def sources(
         table.add_row(row["name"], row["last_success"] or "never", str(row["items_seen"]), str(row["articles"]),
                       (row["last_error"] or "")[:80])  # fmt: skip
     out.print(table)
+
+
+entities_app = typer.Typer(
+    help="Named entities (people, places, organisations): train a model on labelled text, check it, use it.",
+    no_args_is_help=True,
+)
+app.add_typer(entities_app, name="entities")
+ModelOption = Annotated[
+    Optional[Path],
+    typer.Option("--model", envvar="KHABAR_ENTITY_MODEL", help="The entity model file [default: ./khabar-entities.crf]."),
+]
+
+
+@entities_app.command("train")
+def entities_train(
+    conll: Annotated[list[Path], typer.Option("--conll", help="Labelled text in CoNLL form (word TAG a line); repeatable.")],
+    model: ModelOption = None,
+    iterations: Annotated[int, typer.Option(help="Training passes at most.", min=1, max=1000)] = DEFAULT_ITERATIONS,
+) -> None:
+    """Train an entity model on labelled sentences and write it (with what it was trained on beside it)."""
+    from khabar.enrich.entities import model_path_from
+
+    path = model_path_from(model)
+    try:
+        about = train_model(conll, path, iterations)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    names = ", ".join(f"{kind} {count:,}" for kind, count in about["names"].items())
+    out.print(f"trained on {about['sentences']:,} sentences, {about['tokens']:,} words ({names}); model: {path}")
+
+
+@entities_app.command("evaluate")
+def entities_evaluate(
+    conll: Annotated[Path, typer.Option("--conll", help="Labelled text the model was not trained on.")],
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Precision, recall and F1 of whole names (type and both ends right), per type and over all."""
+    try:
+        scores = EntityRecognizer(model).evaluate(conll).as_dict()
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(scores)
+        return
+    table = Table("type", "precision", "recall", "F1", "names", "found")
+    for kind, row in scores.items():
+        table.add_row(kind, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", f"{row['gold']:,}", f"{row['found']:,}")
+    out.print(table)
+
+
+@entities_app.command("show")
+def entities_show(
+    article_id: ArticleId,
+    model: ModelOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The people, places and organisations a stored article names, most mentioned first."""
+    try:
+        recognizer = EntityRecognizer(model)
+    except KhabarError as exc:
+        raise _fail(exc) from exc
+    described = _query(db, describe_entities, article_id, recognizer)
+    if as_json:
+        _print_json(described)
+        return
+    out.print(f"[bold]{described['title']}[/bold]")
+    for entity in described["entities"]:
+        out.print(f"  {entity['kind']:<5} {entity['name']}  [dim]×{entity['count']}[/dim]")

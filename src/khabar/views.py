@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from khabar.dates import isoformat_utc
 from khabar.enrich.tags import phrase_key
@@ -12,6 +13,9 @@ from khabar.link.related import LISTED_TEXT_CHARS, related
 from khabar.model import Article
 from khabar.store import Store
 from khabar.text import display_form, match_key, terms
+
+if TYPE_CHECKING:
+    from khabar.enrich.entities import EntityRecognizer
 
 
 def describe_article(store: Store, article_id: str, normalized: bool = True) -> dict:
@@ -51,6 +55,16 @@ def describe_tags(store: Store, article_id: str) -> dict:
         "title": article.title,
         "tags": [{"display": t.display, "key": t.key, "score": t.score} for t in article.tags or []],
         "publisher_tags": article.publisher_tags,
+    }
+
+
+def describe_entities(store: Store, article_id: str, recognizer: "EntityRecognizer") -> dict:
+    """The people, places and organisations an article names (see :mod:`khabar.enrich.entities`)."""
+    article = _get(store, article_id)
+    return {
+        "id": article.id,
+        "title": article.title,
+        "entities": [e.as_dict() for e in recognizer.entities(article.title, article.text)],
     }
 
 

@@ -1,0 +1,408 @@
+"""Named entities: the people, places and organisations an article names.
+
+A linear-chain conditional random field (CRFsuite, through python-crfsuite) labels each word of a
+sentence with IOB tags: ``B-PERS`` begins a person's name, ``I-PERS`` continues it, ``O`` is outside
+any name; the same for ``LOC`` (places), ``ORG`` (organisations) and ``MISC`` (other names). Each
+word is described by table-driven features (:data:`FEATURE_WINDOW`): its folded form and stem, its
+first and last letters, whether it carries the article ال, and whether it is one of the cue words that
+announce a name (a title, a particle of a name, the head noun of an organisation or a place; the same
+lists the tagger uses, :mod:`khabar.enrich.tags`), for the word and its neighbours.
+
+khabar ships no trained model: the labelled Arabic corpora (ANERcorp and others) are for research use,
+and a model learned from one carries its terms. A user trains one from labelled text in CoNLL form
+(one ``word TAG`` a line, a blank line between sentences) with :func:`train_model` or ``khabar entities
+train``, and points khabar at it (``--model`` or ``KHABAR_ENTITY_MODEL``). Beside the model file a
+small JSON file records what it was trained on and the feature set; a model made with other features
+is refused rather than read wrong (:data:`FEATURES_VERSION`).
+
+Why a CRF and not a registry package: the Arabic recognizers on PyPI (CAMeL Tools, Stanza, spaCy's
+multilingual model) download their models from a hub at run time, which these machines cannot do, and
+a CRF over a few hundred thousand features labels a word in about 20 µs on one core.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from khabar import __version__
+from khabar.errors import ConfigError, IngestError
+from khabar.enrich.tags import ENTITY_HEADS, NAME_PARTICLES, PERSON_TITLES
+from khabar.text.normalize import fold_match, fold_token
+from khabar.text.stem import stem, strip_conjunction
+from khabar.text.stopwords import is_stopword
+from khabar.text.tokenize import ARABIC_LETTERS, MARKS
+
+# What each entity type is, in the CoNLL tags of ANERcorp and most Arabic corpora, and in Arabic for readers.
+KINDS = {
+    "PERS": ("person", "أشخاص"),  # people
+    "LOC": ("place", "أماكن"),  # places
+    "ORG": ("organisation", "مؤسسات"),  # organisations
+    "MISC": ("other", "أخرى"),  # other names: events, works, nationalities
+}
+# Tag spellings other corpora use for the same types.
+KIND_ALIASES = {"PER": "PERS", "PERSON": "PERS", "LOCATION": "LOC", "GPE": "LOC", "ORGANIZATION": "ORG"}
+
+FEATURES_VERSION = 1  # raise when token_features changes: models trained before are then refused
+DEFAULT_MODEL = "khabar-entities.crf"
+MODEL_ENV = "KHABAR_ENTITY_MODEL"
+DEFAULT_ITERATIONS = 150
+MAX_SENTENCE_TOKENS = 200  # a "sentence" without punctuation is cut here, so one label sequence stays short
+
+# The article and what is glued before it: a word that carries it is seldom a person's name.
+_ARTICLE_PREFIXES = ("ال", "وال", "بال", "لل", "فال", "كال", "وبال", "ولل")
+_CUES = {
+    "title": frozenset(map(fold_token, PERSON_TITLES.split())),
+    "particle": frozenset(map(fold_token, NAME_PARTICLES.split())),
+    "head": frozenset(map(fold_token, ENTITY_HEADS.split())),
+}
+# Which features describe the neighbours at each offset: near words fully, the next ones by form only.
+FEATURE_WINDOW = {-2: ("word", "stem", "cue"), -1: ("word", "stem", "cue", "article"), 1: ("word", "stem", "cue", "article"), 2: ("word", "stem", "cue")}
+
+# A word (letters with their marks), a number, or one punctuation mark: CoNLL corpora split punctuation
+# off, and it tells where names end.
+_TOKEN = re.compile(
+    rf"\d+(?:[.,]\d+)*|[{ARABIC_LETTERS}][{ARABIC_LETTERS}{MARKS}]*|[^\W\d_\u0600-\u06ff]+|[^\s\w]",
+)
+_SENTENCE_END = frozenset(".!?؟")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One name in a text: its words as written, its type, and where it stands (character offsets)."""
+
+    text: str
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass
+class Entity:
+    """One name of an article, all its mentions together: the spelling written most, type, count."""
+
+    name: str
+    kind: str
+    count: int
+    key: str  # the name's match key (fold_match), which unites its spellings
+
+    def as_dict(self) -> dict:
+        """The entity as JSON-ready data."""
+        return {"name": self.name, "kind": self.kind, "count": self.count, "key": self.key}
+
+
+@dataclass
+class Scores:
+    """Precision, recall and F1 of whole names (type and both ends right), per type and over all."""
+
+    counts: dict[str, list[int]] = field(default_factory=dict)  # kind → [true positives, false positives, false negatives]
+
+    def add(self, gold: set[tuple[int, int, str]], found: set[tuple[int, int, str]]) -> None:
+        """Count one sentence's names: those found and right, found and wrong, and missed."""
+        for kind in {k for _, _, k in gold | found}:
+            counts = self.counts.setdefault(kind, [0, 0, 0])
+            gold_kind = {s for s in gold if s[2] == kind}
+            found_kind = {s for s in found if s[2] == kind}
+            counts[0] += len(gold_kind & found_kind)
+            counts[1] += len(found_kind - gold_kind)
+            counts[2] += len(gold_kind - found_kind)
+
+    def of(self, kind: str | None = None) -> tuple[float, float, float]:
+        """(precision, recall, F1) of one type, or of all names together (micro-averaged) when ``kind`` is None."""
+        rows = [self.counts.get(kind, [0, 0, 0])] if kind else list(self.counts.values())
+        right, wrong, missed = (sum(r[i] for r in rows) for i in range(3))
+        precision = right / (right + wrong) if right + wrong else 0.0
+        recall = right / (right + missed) if right + missed else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return precision, recall, f1
+
+    def as_dict(self) -> dict:
+        """Every type's figures and the overall ones (``all``), rounded for reports."""
+        result = {}
+        for kind in [*sorted(self.counts), None]:
+            precision, recall, f1 = self.of(kind)
+            rows = [self.counts[kind]] if kind else list(self.counts.values())
+            result[kind or "all"] = {
+                "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+                "gold": sum(r[0] + r[2] for r in rows), "found": sum(r[0] + r[1] for r in rows),
+            }
+        return result
+
+
+# ---------------------------------------------------------------------------
+# Labelled text
+
+
+def _kind_of(tag: str) -> str:
+    """The canonical type of a tag's type part (PER → PERS)."""
+    return KIND_ALIASES.get(tag, tag)
+
+
+def read_conll(path: Path) -> list[list[tuple[str, str]]]:
+    """The sentences of a CoNLL file: ``word TAG`` a line (the tag last), a blank line between sentences.
+
+    ``-DOCSTART-`` lines are skipped. Tags are IOB (``B-PERS``, ``I-LOC``, ``O``); IOB1 files, where a
+    name may begin with ``I-``, are read the same. Raises :class:`IngestError` naming the line that is
+    not of that form.
+    """
+    sentences: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    try:
+        handle = Path(path).open(encoding="utf-8")
+    except OSError as exc:
+        raise IngestError(f"cannot read labelled text {path}: {exc.strerror or exc}") from exc
+    with handle:
+        try:
+            for number, line in enumerate(handle, 1):
+                line = line.strip()
+                if not line:
+                    if current:
+                        sentences.append(current)
+                        current = []
+                    continue
+                if line.startswith("-DOCSTART-"):
+                    continue
+                word, _, tag = line.rpartition(" ")
+                if not word.strip() or not (tag == "O" or (tag[:2] in ("B-", "I-") and len(tag) > 2)):
+                    raise IngestError(
+                        f"{path}, line {number}: expected 'word TAG' with an IOB tag (B-PERS, I-LOC, O), got {line[:80]!r}"
+                    )
+                current.append((word.strip(), tag if tag == "O" else tag[:2] + _kind_of(tag[2:])))
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first") from exc
+    if current:
+        sentences.append(current)
+    if not sentences:
+        raise IngestError(f"{path} holds no labelled sentence")
+    return sentences
+
+
+def spans_of(tags: Sequence[str]) -> set[tuple[int, int, str]]:
+    """The names in a sequence of IOB tags, as (first word, word after the last, type)."""
+    spans: set[tuple[int, int, str]] = set()
+    start, kind = None, None
+    for i, tag in enumerate([*tags, "O"]):
+        continues = tag.startswith("I-") and tag[2:] == kind
+        if not continues:
+            if start is not None:
+                spans.add((start, i, kind))
+            start, kind = (i, tag[2:]) if tag != "O" else (None, None)
+    return spans
+
+
+# ---------------------------------------------------------------------------
+# Features
+
+
+def _word_facts(token: str) -> dict[str, str]:
+    """What the features say of one word: folded form, stem, cue type and whether it carries the article."""
+    folded = fold_token(token)
+    cue = next((name for name, words in _CUES.items() if folded in words), "")
+    return {
+        "word": folded,
+        "stem": stem(folded) if folded else "",
+        "cue": cue,
+        "article": "1" if folded.startswith(_ARTICLE_PREFIXES) else "0",
+    }
+
+
+def token_features(tokens: Sequence[str]) -> list[list[str]]:
+    """The CRF's features of each word of one sentence (strings, each a feature present)."""
+    facts = [_word_facts(t) for t in tokens]
+    features: list[list[str]] = []
+    for i, token in enumerate(tokens):
+        own = facts[i]
+        word = own["word"]
+        row = [
+            "bias", "w=" + word, "s=" + own["stem"], "p2=" + word[:2], "p3=" + word[:3], "x2=" + word[-2:],
+            "x3=" + word[-3:], "al=" + own["article"], f"len={min(len(word), 8)}",
+            f"digit={int(any(c.isdigit() for c in token))}", f"alpha={int(token.isalpha())}",
+            f"stop={int(is_stopword(token))}",
+        ]
+        if own["cue"]:
+            row.append("cue=" + own["cue"])
+        for offset, kinds in FEATURE_WINDOW.items():
+            j = i + offset
+            if not 0 <= j < len(tokens):
+                row.append(f"{offset}:edge")
+                continue
+            row.extend(f"{offset}:{kind}={facts[j][kind]}" for kind in kinds if facts[j][kind])
+        if i:
+            row.append(f"bigram={facts[i - 1]['word']}|{word}")
+        features.append(row)
+    return features
+
+
+# ---------------------------------------------------------------------------
+# Training and loading
+
+
+def _sidecar(model_path: Path) -> Path:
+    """The JSON file beside a model that says how it was made."""
+    return model_path.with_name(model_path.name + ".json")
+
+
+def _crfsuite():  # noqa: ANN202 - the module
+    """python-crfsuite, or a clear error when it is missing."""
+    try:
+        import pycrfsuite
+    except ImportError as exc:  # pragma: no cover - a dependency of khabar
+        raise ConfigError("entity recognition needs python-crfsuite: pip install python-crfsuite") from exc
+    return pycrfsuite
+
+
+def train_model(conll_paths: Iterable[Path], model_path: Path, iterations: int = DEFAULT_ITERATIONS) -> dict:
+    """Train a recognizer on labelled CoNLL files, write it to ``model_path``; return what the sidecar says.
+
+    L-BFGS with light L1 and L2 penalties (0.05 each), ``iterations`` passes at most.
+    """
+    paths = [Path(p) for p in conll_paths]
+    if not paths:
+        raise ConfigError("give at least one labelled CoNLL file to train on (--conll FILE)")
+    trainer = _crfsuite().Trainer(verbose=False)
+    sentences = tokens = 0
+    labels: Counter[str] = Counter()
+    for path in paths:
+        for sentence in read_conll(path):
+            words = [w for w, _ in sentence]
+            tags = [t for _, t in sentence]
+            trainer.append(token_features(words), tags)
+            sentences += 1
+            tokens += len(words)
+            labels.update(t[2:] for t in tags if t != "O" and t.startswith("B-"))
+    trainer.set_params({"c1": 0.05, "c2": 0.05, "max_iterations": iterations, "feature.possible_transitions": True})
+    model_path = Path(model_path)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(model_path))
+    about = {
+        "features": FEATURES_VERSION,
+        "khabar": __version__,
+        "trained_on": [p.name for p in paths],
+        "sentences": sentences,
+        "tokens": tokens,
+        "names": dict(sorted(labels.items())),
+        "iterations": iterations,
+    }
+    _sidecar(model_path).write_text(json.dumps(about, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return about
+
+
+def model_path_from(path: str | Path | None) -> Path:
+    """The model file: the one given, else ``KHABAR_ENTITY_MODEL``, else ./khabar-entities.crf."""
+    import os
+
+    return Path(path or os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
+
+
+class EntityRecognizer:
+    """A trained model, loaded once, that finds the names in texts."""
+
+    def __init__(self, model_path: str | Path | None = None) -> None:
+        path = model_path_from(model_path)
+        advice = f"train one with `khabar entities train --conll FILE --model {path}` (docs/entities.md)"
+        if not path.is_file():
+            raise ConfigError(f"no entity model at {path}: {advice}")
+        try:
+            about = json.loads(_sidecar(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"the entity model {path} has no readable {_sidecar(path).name} beside it; {advice}") from exc
+        if about.get("features") != FEATURES_VERSION:
+            raise ConfigError(
+                f"the entity model {path} was trained with features of version {about.get('features')}, this khabar "
+                f"reads version {FEATURES_VERSION}; {advice}"
+            )
+        self.path = path
+        self.about = about
+        self._tagger = _crfsuite().Tagger()
+        try:
+            self._tagger.open(str(path))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path} is not a CRFsuite model ({exc}); {advice}") from exc
+
+    def label(self, tokens: Sequence[str]) -> list[str]:
+        """The IOB tag of each word of one sentence."""
+        return list(self._tagger.tag(token_features(tokens))) if tokens else []
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every name in ``text``, in order, spelled as written there."""
+        found: list[Mention] = []
+        for sentence in _sentences(text):
+            tags = self.label([t for t, _, _ in sentence])
+            for first, after, kind in sorted(spans_of(tags)):
+                start, end = sentence[first][1], sentence[after - 1][2]
+                found.append(Mention(text[start:end], kind, start, end))
+        return found
+
+    def entities(self, title: str, text: str) -> list[Entity]:
+        """An article's names, each once: most mentioned first, then in order of first mention."""
+        return group_mentions(self.mentions(title) + self.mentions(text))
+
+    def evaluate(self, conll_path: Path) -> Scores:
+        """Whole-name precision, recall and F1 on a labelled file the model was not trained on."""
+        scores = Scores()
+        for sentence in read_conll(conll_path):
+            scores.add(spans_of([t for _, t in sentence]), spans_of(self.label([w for w, _ in sentence])))
+        return scores
+
+
+def _sentences(text: str) -> Iterator[list[tuple[str, int, int]]]:
+    """The text's words with their character offsets, a sentence at a time: cut after . ! ? ؟ and at line breaks."""
+    sentence: list[tuple[str, int, int]] = []
+    previous_end = 0
+    for match in _TOKEN.finditer(text):
+        if sentence and ("\n" in text[previous_end : match.start()] or len(sentence) >= MAX_SENTENCE_TOKENS):
+            yield sentence
+            sentence = []
+        sentence.append((match.group(), match.start(), match.end()))
+        previous_end = match.end()
+        if match.group() in _SENTENCE_END:
+            yield sentence
+            sentence = []
+    if sentence:
+        yield sentence
+
+
+def _without_conjunction(name: str, known: set[str]) -> str:
+    """A name without the conjunction و or ف glued to it (والسعودية، وفرنسا), when that reading is sure.
+
+    Before the article it always is a conjunction (:func:`khabar.text.stem.strip_conjunction`); before
+    a bare word only when the article names it without it too, since names begin with و as well (وليد،
+    وهران).
+    """
+    first, space, rest = name.partition(" ")
+    bare = strip_conjunction(first)
+    if bare == first and first[:1] in ("و", "ف") and len(first) > 3 and fold_match(first[1:] + space + rest) in known:
+        bare = first[1:]
+    return bare + space + rest
+
+
+def group_mentions(mentions: Iterable[Mention]) -> list[Entity]:
+    """Mentions of one name as one entity, its spelling and type those written most.
+
+    One name is one match key (:func:`fold_match`: الأمم المتحدة and الامم المتحده), after a glued
+    conjunction is dropped (:func:`_without_conjunction`).
+    """
+    mentions = list(mentions)
+    known = {fold_match(m.text) for m in mentions}
+    spellings: dict[str, Counter[str]] = {}
+    kinds: dict[str, Counter[str]] = {}
+    order: dict[str, int] = {}
+    for mention in mentions:
+        name = _without_conjunction(mention.text, known)
+        key = fold_match(name)
+        if not key:
+            continue
+        spellings.setdefault(key, Counter())[name] += 1
+        kinds.setdefault(key, Counter())[mention.kind] += 1
+        order.setdefault(key, len(order))
+    entities = [
+        Entity(name=spellings[key].most_common(1)[0][0], kind=kinds[key].most_common(1)[0][0],
+               count=sum(spellings[key].values()), key=key)
+        for key in order
+    ]
+    entities.sort(key=lambda e: (-e.count, order[e.key]))
+    return entities

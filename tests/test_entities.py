@@ -1,0 +1,224 @@
+"""Named entities: labelled text read, a model trained on ANERcorp and checked on its test split,
+names found in articles, bad models and bad files refused clearly, and the commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SHARED_DATA, _require, write_jsonl
+
+from khabar.cli import app
+from khabar.enrich.entities import (
+    FEATURES_VERSION,
+    EntityRecognizer,
+    Mention,
+    Scores,
+    group_mentions,
+    read_conll,
+    spans_of,
+    train_model,
+)
+from khabar.errors import ConfigError, IngestError
+
+ANERCORP = SHARED_DATA / "anercorp"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory) -> Path:
+    """A model trained on ANERcorp's training split (the ite5th split), in a temporary folder."""
+    path = tmp_path_factory.mktemp("entities") / "model.crf"
+    train_model([_require(ANERCORP / "ite5th_train.conll")], path, iterations=80)
+    return path
+
+
+@pytest.fixture(scope="session")
+def recognizer(model_path) -> EntityRecognizer:
+    return EntityRecognizer(model_path)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Labelled text
+
+
+def test_conll_sentences_are_read_with_their_tags(tmp_path):
+    path = write(
+        tmp_path / "a.conll",
+        "-DOCSTART- -X- -X- O\n\nقال O\nمحمد B-PER\nصالح I-PER\n\nفي O\nالرياض B-LOC\n",
+    )
+    assert read_conll(path) == [
+        [("قال", "O"), ("محمد", "B-PERS"), ("صالح", "I-PERS")],  # PER is read as PERS
+        [("في", "O"), ("الرياض", "B-LOC")],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("قال O\nمحمد\n", "line 2"),  # no tag
+        ("قال O\nمحمد X-PERS\n", "line 2"),  # not an IOB tag
+        ("\n\n", "no labelled sentence"),
+    ],
+)
+def test_bad_labelled_text_is_refused_naming_the_line(tmp_path, content, says):
+    with pytest.raises(IngestError, match=says):
+        read_conll(write(tmp_path / "bad.conll", content))
+
+
+def test_labelled_text_in_another_encoding_is_refused_clearly(tmp_path):
+    path = tmp_path / "cp1256.conll"
+    path.write_bytes("قال O\nمحمد B-PERS\n".encode("cp1256"))
+    with pytest.raises(IngestError, match="not UTF-8"):
+        read_conll(path)
+
+
+def test_spans_of_iob_tags():
+    # A name may also begin with I- (IOB1), and B- after a name of the same type begins another.
+    tags = ["B-PERS", "I-PERS", "O", "I-LOC", "B-LOC", "I-ORG", "I-LOC"]
+    assert spans_of(tags) == {(0, 2, "PERS"), (3, 4, "LOC"), (4, 5, "LOC"), (5, 6, "ORG"), (6, 7, "LOC")}
+
+
+def test_scores_count_whole_names_only():
+    scores = Scores()
+    gold = {(0, 2, "PERS"), (5, 6, "LOC")}
+    found = {(0, 1, "PERS"), (5, 6, "LOC"), (8, 9, "ORG")}  # a name cut short counts as wrong and missed
+    scores.add(gold, found)
+    assert scores.of("LOC") == (1.0, 1.0, 1.0)
+    assert scores.of("PERS") == (0.0, 0.0, 0.0)
+    precision, recall, f1 = scores.of()
+    assert (precision, recall) == (1 / 3, 1 / 2) and f1 == pytest.approx(0.4)
+    assert scores.as_dict()["all"]["gold"] == 2 and scores.as_dict()["all"]["found"] == 3
+
+
+# ---------------------------------------------------------------------------
+# A trained model
+
+
+def test_model_trained_on_anercorp_finds_names_in_its_test_split(recognizer, model_path):
+    """Whole names, type and both ends right, on sentences the model never saw: the measured figures are
+    in docs/benchmarks.md (F1 0.77 over all); these floors fail if features or decoding break."""
+    scores = recognizer.evaluate(ANERCORP / "ite5th_test.conll")
+    assert scores.of()[2] >= 0.70
+    assert scores.of("LOC")[2] >= 0.80 and scores.of("PERS")[2] >= 0.60 and scores.of("ORG")[2] >= 0.60
+    about = json.loads((model_path.parent / "model.crf.json").read_text(encoding="utf-8"))
+    assert about["features"] == FEATURES_VERSION and about["trained_on"] == ["ite5th_train.conll"]
+    assert about["sentences"] == len(read_conll(ANERCORP / "ite5th_train.conll"))
+
+
+def test_names_in_an_article_keep_their_spelling_and_place(recognizer):
+    text = (
+        "أعلن الرئيس الأمريكي باراك أوباما في واشنطن أن الولايات المتحدة ستدعم الأمم المتحدة.\n"
+        "وقال أوباما إن الامم المتحدة قادرة على ذلك."
+    )
+    mentions = recognizer.mentions(text)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    found = {(m.text, m.kind) for m in mentions}
+    assert ("باراك أوباما", "PERS") in found and ("واشنطن", "LOC") in found
+    entities = {e.key: e for e in recognizer.entities("", text)}
+    # الأمم المتحدة and الامم المتحدة are one name, written most as the first spelling (or tied: first seen)
+    united = [e for e in entities.values() if e.key == "الامم المتحده"]
+    assert united and united[0].count == 2
+
+
+def test_a_glued_conjunction_is_dropped_only_when_sure():
+    mentions = [
+        Mention("والسعودية", "LOC", 0, 9),  # و before the article: always "and"
+        Mention("وفرنسا", "LOC", 10, 16),  # "and France": France is named without it too
+        Mention("فرنسا", "LOC", 20, 25),
+        Mention("وليد", "PERS", 30, 34),  # Walid: nothing says the و is a conjunction
+    ]
+    entities = {e.name: e for e in group_mentions(mentions)}
+    assert set(entities) == {"السعودية", "فرنسا", "وليد"}
+    assert entities["فرنسا"].count == 2
+
+
+def test_long_text_without_punctuation_is_labelled_in_bounded_sentences(recognizer):
+    text = " ".join(["كلمة"] * 1000) + " في الرياض"
+    mentions = recognizer.mentions(text)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+
+
+# ---------------------------------------------------------------------------
+# Models refused clearly
+
+
+def test_a_missing_model_says_how_to_make_one(tmp_path):
+    with pytest.raises(ConfigError, match="khabar entities train"):
+        EntityRecognizer(tmp_path / "none.crf")
+
+
+def test_a_model_of_other_features_is_refused(tmp_path, model_path):
+    copy = tmp_path / "old.crf"
+    copy.write_bytes(model_path.read_bytes())
+    about = json.loads((model_path.parent / "model.crf.json").read_text(encoding="utf-8"))
+    write(tmp_path / "old.crf.json", json.dumps({**about, "features": FEATURES_VERSION - 1}))
+    with pytest.raises(ConfigError, match="features of version"):
+        EntityRecognizer(copy)
+    (tmp_path / "old.crf.json").unlink()
+    with pytest.raises(ConfigError, match="no readable"):
+        EntityRecognizer(copy)
+
+
+def test_a_file_that_is_no_model_is_refused(tmp_path, model_path):
+    broken = tmp_path / "broken.crf"
+    broken.write_bytes(b"not a model at all")
+    (tmp_path / "broken.crf.json").write_text((model_path.parent / "model.crf.json").read_text(encoding="utf-8"))
+    with pytest.raises(ConfigError, match="not a CRFsuite model"):
+        EntityRecognizer(broken)
+
+
+def test_the_model_comes_from_the_environment(monkeypatch, model_path):
+    monkeypatch.setenv("KHABAR_ENTITY_MODEL", str(model_path))
+    assert EntityRecognizer().path == model_path
+
+
+# ---------------------------------------------------------------------------
+# Commands
+
+
+def test_entities_commands(tmp_path, db_url, model_path, saudinewsnet_sample):
+    small = write(
+        tmp_path / "small.conll",
+        "زار O\nمحمد B-PERS\nصالح I-PERS\nالرياض B-LOC\n.\tO\n\nوصل O\nعلي B-PERS\nإلى O\nجدة B-LOC\n",
+    )
+    made = tmp_path / "made.crf"
+    result = runner.invoke(app, ["entities", "train", "--conll", str(small), "--model", str(made), "--iterations", "5"])
+    # ".\tO" is not 'word TAG' with a space: the file is refused at that line, and nothing is written
+    assert result.exit_code == 2 and "line 5" in result.output and not made.exists()
+    write(small, small.read_text(encoding="utf-8").replace(".\tO", ". O"))
+    result = runner.invoke(app, ["entities", "train", "--conll", str(small), "--model", str(made), "--iterations", "5"])
+    assert result.exit_code == 0, result.output
+    assert "2 sentences" in result.output and made.is_file()
+
+    result = runner.invoke(
+        app, ["entities", "evaluate", "--conll", str(ANERCORP / "ite5th_test.conll"), "--model", str(model_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["all"]["f1"] >= 0.70
+
+    dump = write_jsonl(tmp_path / "sample.jsonl", saudinewsnet_sample[:20])
+    assert runner.invoke(app, ["ingest", str(dump), "--db", db_url]).exit_code == 0
+    export = tmp_path / "out.jsonl"
+    runner.invoke(app, ["export", "--db", db_url, "--output", str(export)])
+    article = json.loads(export.read_text(encoding="utf-8").splitlines()[0])
+    result = runner.invoke(app, ["entities", "show", article["id"], "--db", db_url, "--model", str(model_path), "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["id"] == article["id"] and shown["entities"]
+    body = article["title"] + "\n" + article["text"]
+    assert all(e["name"] in body or e["name"][1:] in body for e in shown["entities"])  # each is in the article
+    assert all(e["kind"] in {"PERS", "LOC", "ORG", "MISC"} and e["count"] >= 1 for e in shown["entities"])
+
+    result = runner.invoke(app, ["entities", "show", "no-such-id", "--db", db_url, "--model", str(model_path)])
+    assert result.exit_code == 2 and "no article" in result.output
+    result = runner.invoke(app, ["entities", "show", article["id"], "--db", db_url, "--model", str(tmp_path / "x.crf")])
+    assert result.exit_code == 2 and "no entity model" in result.output
