@@ -557,6 +557,10 @@ def entities_train(
         raise _fail(exc) from exc
     names = ", ".join(f"{kind} {count:,}" for kind, count in about["names"].items())
     out.print(f"trained on {about['sentences']:,} sentences, {about['tokens']:,} words ({names}); model: {path}")
+    if about["problems"]:
+        err.print(f"left out {len(about['problems']):,} sentences with a malformed line; the first:")
+        for problem in about["problems"][:5]:
+            err.print(f"  {problem}")
 
 
 @entities_app.command("evaluate")
