@@ -144,7 +144,7 @@ def test_names_in_an_article_keep_their_spelling_and_place(recognizer):
     entities = {e.key: e for e in recognizer.entities("", text)}
     # الأمم المتحدة and الامم المتحدة are one name, written most as the first spelling (or tied: first seen)
     united = [e for e in entities.values() if e.key == "الامم المتحده"]
-    assert united and united[0].count == 2
+    assert united and united[0].mentions == 2
 
 
 def test_a_glued_conjunction_is_dropped_only_when_sure():
@@ -156,7 +156,7 @@ def test_a_glued_conjunction_is_dropped_only_when_sure():
     ]
     entities = {e.name: e for e in group_mentions(mentions)}
     assert set(entities) == {"السعودية", "فرنسا", "وليد"}
-    assert entities["فرنسا"].count == 2
+    assert entities["فرنسا"].mentions == 2
 
 
 def test_long_text_without_punctuation_is_labelled_in_bounded_sentences(recognizer):
@@ -224,20 +224,93 @@ def test_entities_commands(tmp_path, db_url, model_path, saudinewsnet_sample):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["all"]["f1"] >= 0.70
 
-    dump = write_jsonl(tmp_path / "sample.jsonl", saudinewsnet_sample[:20])
+    dump = write_jsonl(tmp_path / "sample.jsonl", saudinewsnet_sample[:30])
     assert runner.invoke(app, ["ingest", str(dump), "--db", db_url]).exit_code == 0
     export = tmp_path / "out.jsonl"
     runner.invoke(app, ["export", "--db", db_url, "--output", str(export)])
-    article = json.loads(export.read_text(encoding="utf-8").splitlines()[0])
-    result = runner.invoke(app, ["entities", "show", article["id"], "--db", db_url, "--model", str(model_path), "--json"])
-    assert result.exit_code == 0, result.output
-    shown = json.loads(result.stdout)
-    assert shown["id"] == article["id"] and shown["entities"]
-    body = article["title"] + "\n" + article["text"]
-    assert all(e["name"] in body or e["name"][1:] in body for e in shown["entities"])  # each is in the article
-    assert all(e["kind"] in {"PERS", "LOC", "ORG", "MISC"} and e["count"] >= 1 for e in shown["entities"])
+    articles = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    result = runner.invoke(app, ["entities", "show", articles[0]["id"], "--db", db_url])
+    assert result.exit_code == 0 and "entities run" in " ".join(result.output.split())  # nothing read yet
 
-    result = runner.invoke(app, ["entities", "show", "no-such-id", "--db", db_url, "--model", str(model_path)])
+    run = ["entities", "run", "--db", db_url, "--model", str(model_path), "--json"]
+    result = runner.invoke(app, [*run, "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["read"] == len(articles) and report["names"] > len(articles)
+    assert json.loads(runner.invoke(app, run).stdout) == {"read": 0, "names": 0}  # a second run: nothing new
+
+    shown = json.loads(runner.invoke(app, ["entities", "show", articles[0]["id"], "--db", db_url, "--json"]).stdout)
+    assert shown["id"] == articles[0]["id"] and shown["entities"]
+    body = articles[0]["title"] + "\n" + articles[0]["text"]
+    assert all(e["name"] in body for e in shown["entities"])  # each is in the article, as written there
+    assert all(e["kind"] in {"PERS", "LOC", "ORG", "MISC"} and e["mentions"] >= 1 for e in shown["entities"])
+
+    name = shown["entities"][0]["name"]
+    result = runner.invoke(app, ["entities", "articles", name, "--db", db_url, "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert articles[0]["id"] in {a["id"] for a in listed["articles"]} and listed["total"] == len(listed["articles"])
+    naming = [a for a in articles if listed["key"] in {e["key"] for e in json.loads(
+        runner.invoke(app, ["entities", "show", a["id"], "--db", db_url, "--json"]).stdout)["entities"]}]
+    assert listed["total"] == len(naming)
+
+    result = runner.invoke(app, ["entities", "show", "no-such-id", "--db", db_url])
     assert result.exit_code == 2 and "no article" in result.output
-    result = runner.invoke(app, ["entities", "show", article["id"], "--db", db_url, "--model", str(tmp_path / "x.crf")])
+    result = runner.invoke(app, ["entities", "articles", "اسم لا يرد", "--db", db_url])
+    assert result.exit_code == 2 and "no article names" in result.output
+    result = runner.invoke(app, ["entities", "run", "--db", db_url, "--model", str(tmp_path / "x.crf")])
     assert result.exit_code == 2 and "no entity model" in result.output
+
+
+# ---------------------------------------------------------------------------
+# Stored names
+
+
+def test_reading_the_store_is_incremental_and_resumable(store, recognizer, model_path, saudinewsnet_sample, tmp_path):
+    from khabar.enrich.entities import READ_CHUNK, read_store_entities
+    from khabar.ingest.dumps import Record
+    from khabar.pipeline import ingest_records
+
+    records = [r for r in saudinewsnet_sample if r["content"].strip()][: READ_CHUNK * 2 + 10]
+    ingest_records(store, [Record(raw, f"sample:{n}") for n, raw in enumerate(records)])
+    total = store.count()
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first(report):
+        raise Stop
+
+    with pytest.raises(Stop):  # stopped after its first chunk, as a killed run would be
+        read_store_entities(store, recognizer, on_chunk=stop_after_first)
+    assert len(store.ids_to_read_for_entities(recognizer.stamp, limit=10_000)) == total - READ_CHUNK
+    report = read_store_entities(store, recognizer)
+    assert report.read == total - READ_CHUNK  # the rest, not the first chunk again
+    assert read_store_entities(store, recognizer).read == 0
+
+    # An article whose text changed is read again; another model reads everything.
+    article = store.get_article(store.ids_to_read_for_entities("another model", limit=1)[0])
+    article.text += " وزار الرئيس باراك أوباما العاصمة الرياض."
+    store.upsert_articles([article])
+    assert store.ids_to_read_for_entities(recognizer.stamp) == [article.id]
+    assert read_store_entities(store, recognizer).read == 1
+    assert "أوباما" in " ".join(e.name for e in store.get_entities(article.id))
+    assert len(store.ids_to_read_for_entities("another model", limit=10_000)) == total
+
+
+def test_stored_names_are_replaced_not_added(store, saudinewsnet_sample):
+    from khabar.ingest.dumps import Record
+    from khabar.model import Entity
+    from khabar.pipeline import ingest_records
+
+    ingest_records(store, [Record(raw, f"sample:{n}") for n, raw in enumerate(saudinewsnet_sample[:3])])
+    article_id = store.ids_to_read_for_entities("m")[0]
+    store.set_entities({article_id: [Entity("الرياض", "LOC", 2, "الرياض"), Entity("سلمان", "PERS", 1, "سلمان")],
+                        "not-stored": [Entity("جدة", "LOC", 1, "جده")]}, "m")  # fmt: skip
+    assert [e.name for e in store.get_entities(article_id)] == ["الرياض", "سلمان"]
+    assert store.entity_name("جده") is None  # an id not stored is passed over
+    store.set_entities({article_id: [Entity("جدة", "LOC", 1, "جده")]}, "m")
+    assert store.get_entities(article_id) == [Entity("جدة", "LOC", 1, "جده")]
+    assert store.entity_name("جده") == ("جدة", "LOC") and store.count_entity("جده") == 1
+    assert store.count_entity("الرياض") == 0 and store.articles_with_entity("جده")[0].id == article_id
+    assert article_id not in store.ids_to_read_for_entities("m", limit=10)

@@ -21,7 +21,7 @@ from khabar.dates import isoformat_utc
 from khabar.enrich import retag as retag_store
 from khabar.enrich import OLDER_TAGS_ADVICE, tags_are_current
 from khabar.enrich.batch import tag_file
-from khabar.enrich.entities import DEFAULT_ITERATIONS, EntityRecognizer, train_model
+from khabar.enrich.entities import DEFAULT_ITERATIONS, EntityRecognizer, read_store_entities, train_model
 from khabar.errors import KhabarError
 from khabar.ingest.dumps import export_articles
 from khabar.link.pairs import score_pairs_file
@@ -32,6 +32,7 @@ from khabar.views import (
     articles_for_tag,
     describe_article,
     describe_duplicates,
+    articles_for_entity,
     describe_entities,
     describe_related,
     describe_story,
@@ -583,22 +584,53 @@ def entities_evaluate(
     out.print(table)
 
 
-@entities_app.command("show")
-def entities_show(
-    article_id: ArticleId,
+@entities_app.command("run")
+def entities_run(
     model: ModelOption = None,
     db: DbOption = None,
+    workers: Annotated[int, typer.Option(help="Worker processes that read the articles.", min=1)] = default_workers(),
     as_json: JsonOption = False,
 ) -> None:
-    """The people, places and organisations a stored article names, most mentioned first."""
+    """Find and store the names of every article this model has not read yet (resumable; a second run
+    reads only new or changed articles, or all of them after the model changes)."""
     try:
         recognizer = EntityRecognizer(model)
+        with open_store(db) as store:
+            report = read_store_entities(store, recognizer, workers)
     except KhabarError as exc:
         raise _fail(exc) from exc
-    described = _query(db, describe_entities, article_id, recognizer)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    out.print(f"read {report.read:,} articles, found {report.names:,} names")
+
+
+@entities_app.command("show")
+def entities_show(article_id: ArticleId, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The people, places and organisations a stored article names, most mentioned first."""
+    described = _query(db, describe_entities, article_id)
     if as_json:
         _print_json(described)
         return
     out.print(f"[bold]{described['title']}[/bold]")
+    if not described["entities"]:
+        out.print("no names stored for this article (`khabar entities run` reads the articles)")
     for entity in described["entities"]:
-        out.print(f"  {entity['kind']:<5} {entity['name']}  [dim]×{entity['count']}[/dim]")
+        out.print(f"  {entity['kind']:<5} {entity['name']}  [dim]×{entity['mentions']}[/dim]")
+
+
+@entities_app.command("articles")
+def entities_articles(
+    name: Annotated[str, typer.Argument(help="A name, in any spelling (e.g. الأمم المتحدة).")],
+    limit: Annotated[int, typer.Option(help="How many articles.", min=1, max=500)] = 20,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The articles that name a person, place or organisation, newest first."""
+    found = _query(db, articles_for_entity, name, limit)
+    if as_json:
+        _print_json(found)
+        return
+    out.print(f"[bold]{found['entity']}[/bold] ({found['kind']}): {found['total']:,} articles")
+    for item in found["articles"]:
+        out.print(f"  {item['published'] or '—':<21} {item['id']}  {item['outlet']}: {item['title']}")

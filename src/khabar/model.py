@@ -58,6 +58,21 @@ class Tag:
         return (Tag, (self.display, self.key, self.score))
 
 
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One name an article gives (khabar.enrich.entities): its spelling written most there, its type
+    (PERS, LOC, ORG or MISC), how many times it is mentioned, and its match key, which unites spellings."""
+
+    name: str
+    kind: str
+    mentions: int
+    key: str
+
+    def as_dict(self) -> dict:
+        """The entity as JSON-ready data."""
+        return {"name": self.name, "kind": self.kind, "mentions": self.mentions, "key": self.key}
+
+
 @dataclass(slots=True)
 class Article:
     """A news article as khabar stores it. Text fields are in display form after :meth:`normalized`."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from khabar.dates import isoformat_utc
 from khabar.enrich.tags import phrase_key
@@ -13,9 +12,8 @@ from khabar.link.related import LISTED_TEXT_CHARS, related
 from khabar.model import Article
 from khabar.store import Store
 from khabar.text import display_form, match_key, terms
+from khabar.text.normalize import fold_match
 
-if TYPE_CHECKING:
-    from khabar.enrich.entities import EntityRecognizer
 
 
 def describe_article(store: Store, article_id: str, normalized: bool = True) -> dict:
@@ -58,13 +56,29 @@ def describe_tags(store: Store, article_id: str) -> dict:
     }
 
 
-def describe_entities(store: Store, article_id: str, recognizer: "EntityRecognizer") -> dict:
-    """The people, places and organisations an article names (see :mod:`khabar.enrich.entities`)."""
+def describe_entities(store: Store, article_id: str) -> dict:
+    """The people, places and organisations an article names, as `khabar entities run` stored them."""
     article = _get(store, article_id)
     return {
         "id": article.id,
         "title": article.title,
-        "entities": [e.as_dict() for e in recognizer.entities(article.title, article.text)],
+        "entities": [e.as_dict() for e in store.get_entities(article_id)],
+    }
+
+
+def articles_for_entity(store: Store, name: str, limit: int = 20, offset: int = 0) -> dict:
+    """One page of the articles that name an entity given in any spelling (its match key), newest first."""
+    key = fold_match(name.strip())
+    found = store.entity_name(key) if key else None
+    if found is None:
+        raise NotFound(f"no article names {name!r}; `khabar entities show ID` lists an article's names")
+    return {
+        "entity": found[0],
+        "kind": found[1],
+        "key": key,
+        "total": store.count_entity(key),
+        "offset": offset,
+        "articles": [summary(a) for a in store.articles_with_entity(key, limit, offset)],
     }
 
 

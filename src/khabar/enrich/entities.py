@@ -22,21 +22,28 @@ a CRF over a few hundred thousand features labels a word in about 20 µs on one 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from khabar import __version__
 from khabar.errors import ConfigError, IngestError
+from khabar.model import Entity
+from khabar.parallel import worker_pool
 from khabar.enrich.tags import ENTITY_HEADS, NAME_PARTICLES, PERSON_TITLES
 from khabar.text.normalize import fold_match, fold_token
 from khabar.text.stem import stem, strip_conjunction
 from khabar.text.stopwords import is_stopword
 from khabar.text.tokenize import ARABIC_LETTERS, MARKS
+
+if TYPE_CHECKING:
+    from khabar.store import Store
 
 # What each entity type is, in the CoNLL tags of ANERcorp and most Arabic corpora, and in Arabic for readers.
 KINDS = {
@@ -85,20 +92,6 @@ class Mention:
     kind: str
     start: int
     end: int
-
-
-@dataclass
-class Entity:
-    """One name of an article, all its mentions together: the spelling written most, type, count."""
-
-    name: str
-    kind: str
-    count: int
-    key: str  # the name's match key (fold_match), which unites its spellings
-
-    def as_dict(self) -> dict:
-        """The entity as JSON-ready data."""
-        return {"name": self.name, "kind": self.kind, "count": self.count, "key": self.key}
 
 
 @dataclass
@@ -341,6 +334,7 @@ class EntityRecognizer:
             )
         self.path = path
         self.about = about
+        self.stamp = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # which model read an article (the store keeps it)
         self._tagger = _crfsuite().Tagger()
         try:
             self._tagger.open(str(path))
@@ -425,8 +419,64 @@ def group_mentions(mentions: Iterable[Mention]) -> list[Entity]:
         order.setdefault(key, len(order))
     entities = [
         Entity(name=spellings[key].most_common(1)[0][0], kind=kinds[key].most_common(1)[0][0],
-               count=sum(spellings[key].values()), key=key)
+               mentions=sum(spellings[key].values()), key=key)
         for key in order
     ]
-    entities.sort(key=lambda e: (-e.count, order[e.key]))
+    entities.sort(key=lambda e: (-e.mentions, order[e.key]))
     return entities
+
+
+# ---------------------------------------------------------------------------
+# The store's articles
+
+
+@dataclass
+class EntityReport:
+    """What :func:`read_store_entities` did: articles read, and names found in them."""
+
+    read: int = 0
+    names: int = 0
+
+    def to_dict(self) -> dict:
+        """The report as JSON-ready data."""
+        return {"read": self.read, "names": self.names}
+
+
+READ_CHUNK = 100  # articles a task: about half a second of a worker's time
+_LOADED: dict[str, EntityRecognizer] = {}  # a worker process's recognizers, loaded once each
+
+
+def _recognize_chunk(task: tuple[str, list[tuple[str, str, str]]]) -> dict[str, list[Entity]]:
+    """In a worker: the names of each article of a chunk (id, title, text), by the model at the path given."""
+    path, articles = task
+    recognizer = _LOADED.get(path) or _LOADED.setdefault(path, EntityRecognizer(path))
+    return {article_id: recognizer.entities(title, text) for article_id, title, text in articles}
+
+
+def read_store_entities(
+    store: "Store", recognizer: EntityRecognizer, workers: int = 1, on_chunk: Callable[[EntityReport], None] | None = None
+) -> EntityReport:
+    """Find the names of every stored article that this model has not read in its present text, and store them.
+
+    Incremental and resumable: each chunk of articles is stored in one transaction with a record that
+    the model read it, so a run stopped midway goes on where it stopped, and a second run reads only
+    what is new, what changed, or everything after the model changed. ``workers`` processes share the
+    reading; the calling process stores.
+    """
+    report = EntityReport()
+
+    def chunks() -> Iterator[tuple[str, list[tuple[str, str, str]]]]:
+        after = ""
+        while ids := store.ids_to_read_for_entities(recognizer.stamp, after, READ_CHUNK):
+            after = ids[-1]
+            articles = store.articles_by_ids(ids)
+            yield str(recognizer.path), [(i, articles[i].title, articles[i].text) for i in ids if i in articles]
+
+    with worker_pool(workers) as pool:
+        for found in pool.map(_recognize_chunk, chunks(), ahead=4 * pool.slots):
+            store.set_entities(found, recognizer.stamp)
+            report.read += len(found)
+            report.names += sum(map(len, found.values()))
+            if on_chunk is not None:
+                on_chunk(report)
+    return report

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from khabar.link.duplicates import Member
-from khabar.model import Article, Tag
+from khabar.model import Article, Entity, Tag
 from khabar.search import Query, SearchFilters
 from khabar.stats import CounterStats
 
@@ -120,6 +120,31 @@ class Store(ABC):
     @abstractmethod
     def count_tag(self, key: str) -> int:
         """How many articles carry a tag key."""
+
+    @abstractmethod
+    def set_entities(self, entities: Mapping[str, Sequence[Entity]], model: str) -> None:
+        """Replace the named entities of stored articles (id → entities) as read by ``model``, in one
+        transaction; record that they were read, with their text's version (ids not stored are passed over)."""
+
+    @abstractmethod
+    def get_entities(self, article_id: str) -> list[Entity]:
+        """An article's named entities, most mentioned first."""
+
+    @abstractmethod
+    def ids_to_read_for_entities(self, model: str, after: str = "", limit: int = 1000) -> list[str]:
+        """Ids (in order, after ``after``) of articles that ``model`` has not read in their present text."""
+
+    @abstractmethod
+    def entity_name(self, key: str) -> tuple[str, str] | None:
+        """The name most written for an entity key and its most given type, or None when no article names it."""
+
+    @abstractmethod
+    def articles_with_entity(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles that name an entity (by key), newest first."""
+
+    @abstractmethod
+    def count_entity(self, key: str) -> int:
+        """How many articles name an entity (by key)."""
 
     @abstractmethod
     def add_term_stats(self, counts: Mapping[str, int], documents: int) -> None:

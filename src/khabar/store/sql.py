@@ -20,7 +20,7 @@ from khabar.dates import UTC, isoformat_utc, parse_datetime
 from khabar.errors import StoreError
 from khabar.link.duplicates import SIGNATURE_SCHEME, Member, bands, fingerprint
 from khabar.link.similarity import POSTED_TERMS, RELEVANCE_HORIZON_DAYS, epoch_day, heaviest
-from khabar.model import Article, Tag
+from khabar.model import Article, Entity, Tag
 from khabar.parallel import chunked
 from khabar.search import SearchFilters, analyzer_stamp
 from khabar.stats import CounterStats
@@ -428,6 +428,65 @@ class SQLStore(Store):
     def count_tag(self, key: str) -> int:
         """How many articles carry a tag key."""
         return int(self._x("SELECT COUNT(*) FROM article_tags WHERE key = ?", (key,)).fetchone()[0])
+
+    # -- named entities -------------------------------------------------------------
+
+    def set_entities(self, entities: Mapping[str, Sequence[Entity]], model: str) -> None:
+        """Replace the named entities of stored articles as read by ``model``, and record the read, in
+        one transaction (ids not stored are passed over)."""
+        with self.transaction():
+            self._lock_articles(list(entities))
+            hashes = self._known_hashes(list(entities))
+            ids = list(hashes)
+            self._in("DELETE FROM article_entities WHERE article_id IN ({marks})", ids)
+            self._in("DELETE FROM entity_reads WHERE article_id IN ({marks})", ids)
+            rows = [(i, e.key, e.name, e.kind, e.mentions) for i in ids for e in entities[i]]
+            self._insert_rows("article_entities", ("article_id", "key", "name", "kind", "mentions"), rows)
+            self._insert_rows("entity_reads", ("article_id", "model", "content_hash"), [(i, model, hashes[i]) for i in ids])
+
+    def get_entities(self, article_id: str) -> list[Entity]:
+        """An article's named entities, most mentioned first."""
+        rows = self._x(
+            "SELECT name, kind, mentions, key FROM article_entities WHERE article_id = ? ORDER BY mentions DESC, key",
+            (article_id,),
+        )
+        return [Entity(name=name, kind=kind, mentions=mentions, key=key) for name, kind, mentions, key in rows]
+
+    def ids_to_read_for_entities(self, model: str, after: str = "", limit: int = 1000) -> list[str]:
+        """Ids (in order, after ``after``) of articles that ``model`` has not read in their present text."""
+        rows = self._x(
+            "SELECT a.id FROM articles a LEFT JOIN entity_reads r ON r.article_id = a.id "
+            "WHERE a.id > ? AND (r.article_id IS NULL OR r.model <> ? OR r.content_hash <> a.content_hash) "
+            "ORDER BY a.id LIMIT ?",
+            (after, model, limit),
+        )
+        return [row[0] for row in rows]
+
+    def entity_name(self, key: str) -> tuple[str, str] | None:
+        """The name most written for an entity key and its most given type, or None when no article names it."""
+        name = self._x(
+            "SELECT name FROM article_entities WHERE key = ? GROUP BY name ORDER BY SUM(mentions) DESC, name LIMIT 1",
+            (key,),
+        ).fetchone()
+        if not name:
+            return None
+        kind = self._x(
+            "SELECT kind FROM article_entities WHERE key = ? GROUP BY kind ORDER BY COUNT(*) DESC, kind LIMIT 1", (key,)
+        ).fetchone()
+        return name[0], kind[0]
+
+    def articles_with_entity(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles that name an entity (by key), newest first."""
+        rows = self._x(
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN article_entities e ON e.article_id = a.id "
+            "WHERE e.key = ? ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
+            (key, limit, offset),
+        ).fetchall()
+        return [_row_to_article(row) for row in rows]
+
+    def count_entity(self, key: str) -> int:
+        """How many articles name an entity (by key)."""
+        return int(self._x("SELECT COUNT(*) FROM article_entities WHERE key = ?", (key,)).fetchone()[0])
 
     def add_term_stats(self, counts: Mapping[str, int], documents: int) -> None:
         """Add document frequencies (``counts``) of ``documents`` more documents, in one transaction."""
