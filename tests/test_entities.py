@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from typer.testing import CliRunner
@@ -314,3 +315,48 @@ def test_stored_names_are_replaced_not_added(store, saudinewsnet_sample):
     assert store.entity_name("جده") == ("جدة", "LOC") and store.count_entity("جده") == 1
     assert store.count_entity("الرياض") == 0 and store.articles_with_entity("جده")[0].id == article_id
     assert article_id not in store.ids_to_read_for_entities("m", limit=10)
+
+
+# ---------------------------------------------------------------------------
+# The web pages and the API
+
+
+def test_article_page_and_api_show_names_that_lead_to_their_articles(tmp_path, db_url, recognizer, saudinewsnet_sample):
+    from fastapi.testclient import TestClient
+
+    from khabar.enrich.entities import read_store_entities
+    from khabar.ingest.dumps import Record
+    from khabar.model import Entity
+    from khabar.pipeline import ingest_records
+    from khabar.store import open_store
+    from khabar.web import create_app
+
+    with open_store(db_url) as store:
+        ingest_records(store, [Record(raw, f"sample:{n}") for n, raw in enumerate(saudinewsnet_sample[:40])])
+        read_store_entities(store, recognizer)
+        named = next(i for i in store.ids_to_read_for_entities("another model", limit=100) if len(store.get_entities(i)) >= 3)
+        hostile = store.ids_to_read_for_entities("another model", limit=100)[-1]
+        store.set_entities({hostile: [Entity("<script>alert(1)</script>", "PERS", 1, "<script>alert(1)</script>")]}, "m")
+        entities = store.get_entities(named)
+
+    with TestClient(create_app(db_url)) as client:
+        page = client.get(f"/article/{named}").text
+        assert "أسماء في الخبر" in page  # "names in the article"
+        first = entities[0]
+        href = f"/entity/{quote(first.name)}"
+        assert href in page
+        listing = client.get(href)
+        assert listing.status_code == 200 and f"/article/{named}" in listing.text
+
+        api = client.get(f"/api/v1/articles/{named}/entities").json()
+        assert [e["name"] for e in api["entities"]] == [e.name for e in entities]
+        assert client.get(f"/api/v1/articles/{named}").json()["entities"] == api["entities"]
+        found = client.get(f"/api/v1/entities/{quote(first.name)}").json()
+        assert found["entity"] == first.name and named in {a["id"] for a in found["articles"]}
+        assert client.get(f"/api/v1/entities/{quote('اسم لا يرد')}").status_code == 404
+        assert client.get(f"/entity/{quote('اسم لا يرد')}").status_code == 404
+
+        page = client.get(f"/article/{hostile}").text
+        assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        listing = client.get(f"/entity/{quote('<script>alert(1)</script>')}").text
+        assert "<script>alert(1)" not in listing

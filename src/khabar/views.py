@@ -9,7 +9,7 @@ from khabar.dates import isoformat_utc
 from khabar.enrich.tags import phrase_key
 from khabar.errors import ConfigError, NotFound
 from khabar.link.related import LISTED_TEXT_CHARS, related
-from khabar.model import Article
+from khabar.model import Article, Entity
 from khabar.store import Store
 from khabar.text import display_form, match_key, terms
 from khabar.text.normalize import fold_match
@@ -64,6 +64,18 @@ def describe_entities(store: Store, article_id: str) -> dict:
         "title": article.title,
         "entities": [e.as_dict() for e in store.get_entities(article_id)],
     }
+
+
+# What a reader sees for each entity type, in the order the article page lists them.
+KIND_NAMES = {"PERS": "أشخاص", "LOC": "أماكن", "ORG": "مؤسسات", "MISC": "أسماء أخرى"}  # people, places, organisations, other names
+SHOWN_ENTITIES = 8  # names of one type on an article page
+
+
+def entities_by_kind(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
+    """An article's names grouped by type for its page (people, places, organisations, other), each
+    group most mentioned first and at most :data:`SHOWN_ENTITIES` long; empty groups left out."""
+    groups = [(name, [e for e in entities if e.kind == kind][:SHOWN_ENTITIES]) for kind, name in KIND_NAMES.items()]
+    return [(name, members) for name, members in groups if members]
 
 
 def articles_for_entity(store: Store, name: str, limit: int = 20, offset: int = 0) -> dict:

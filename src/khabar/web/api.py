@@ -26,7 +26,13 @@ def get_article(store: StoreDep, article_id: str) -> dict:
     article = views.describe_article(store, article_id, normalized=False)
     article["story"] = store.stories_of([article_id]).get(article_id)
     article["duplicates"] = [views.summary(a) for a in store.duplicates_of(article_id)]
+    article["entities"] = [e.as_dict() for e in store.get_entities(article_id)]
     return article
+
+
+@router.get("/articles/{article_id}/entities", summary="The people, places and organisations the article names")
+def get_entities(store: StoreDep, article_id: str) -> dict:
+    return views.describe_entities(store, article_id)
 
 
 @router.get("/articles/{article_id}/related", summary="Read also (إقرأ أيضاً) and similar articles (مقالات مشابهة)")
@@ -52,6 +58,11 @@ def get_story(store: StoreDep, story_id: str) -> dict:
 @router.get("/tags/{name}", summary="Articles carrying a keyword tag, in any spelling")
 def get_tag(store: StoreDep, name: str, limit: Limit = 20, offset: Offset = 0) -> dict:
     return views.articles_for_tag(store, name, limit, offset)
+
+
+@router.get("/entities/{name}", summary="Articles that name a person, place or organisation, in any spelling")
+def get_entity(store: StoreDep, name: str, limit: Limit = 20, offset: Offset = 0) -> dict:
+    return views.articles_for_entity(store, name, limit, offset)
 
 
 @router.get("/outlets", summary="Every outlet with its article count")

@@ -53,6 +53,7 @@ def article(request: Request, store: StoreDep, article_id: str) -> HTMLResponse:
         similar=related["similar"],
         duplicates=duplicates,
         story_id=story_id,
+        entities=views.entities_by_kind(store.get_entities(article_id)),
     )
 
 
@@ -62,6 +63,15 @@ def tag(request: Request, store: StoreDep, name: str, page: Page = 1) -> HTMLRes
     return render(
         request, "listing.html", heading=listing["tag"], kind="tag", listing=listing,
         pager=pager(page, listing["total"]), feed="/feeds/tag/" + quote(listing["tag"]) + ".atom",
+    )  # fmt: skip
+
+
+@router.get("/entity/{name:path}", response_class=HTMLResponse)
+def entity(request: Request, store: StoreDep, name: str, page: Page = 1) -> HTMLResponse:
+    listing = views.articles_for_entity(store, name, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return render(
+        request, "listing.html", heading=listing["entity"], kind="entity", listing=listing,
+        entity_kind=views.KIND_NAMES.get(listing["kind"], listing["kind"]), pager=pager(page, listing["total"]), feed=None,
     )  # fmt: skip
 
 
