@@ -9,6 +9,10 @@ before a place or an organisation. Then the time to find the names of real artic
 Nothing trained here is kept. Run from the project root:
 
     python bench/entities_quality.py [--data ../shared/data] [--test ite5th_test.conll] [--articles 500]
+                                     [--db khabar.db --workers 2]
+
+With ``--db`` (a SQLite store, e.g. one ``khabar ingest`` made of the dump), it then times ``khabar
+entities run`` over a copy of that store: every article read and its names stored.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import itertools
+import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -92,6 +98,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--test", default="ite5th_test.conll", help="the split scored (ite5th_dev.conll chose the features)")
     parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--db", type=Path, help="a SQLite store to time `khabar entities run` on (a copy of it)")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     corpus = args.data / "anercorp"
 
@@ -129,7 +137,7 @@ def main() -> None:
             memorized.add(spans_of([t for _, t in sentence]), spans_of(found))
         report(f"training names lookup ({len(names):,})", memorized)
         print("(the gazetteers have no MISC names; their 'all' counts MISC names as missed)")
-        print(f"labelling: {labelled / words * 1e6:.1f} µs a word over the test split")
+        print(f"labelling: {labelled / words * 1e6:.1f} µs a word over {args.test}")
 
         dump = args.data / "saudinewsnet" / "saudinewsnet.jsonl.gz"
         with gzip.open(dump) as handle:
@@ -140,6 +148,27 @@ def main() -> None:
         chars = sum(len(r.get("content") or "") for r in records)
         print(f"articles: {len(records):,} of the SaudiNewsNet dump (every 31st), {chars / len(records):,.0f} characters on average: "
               f"{elapsed / len(records) * 1000:.1f} ms an article, {sum(map(len, found)) / len(records):.1f} names an article")
+
+        if args.db:
+            time_store_run(args.db, recognizer, args.workers, Path(folder))
+
+
+def time_store_run(db: Path, recognizer: EntityRecognizer, workers: int, folder: Path) -> None:
+    """``khabar entities run`` over a copy of a SQLite store: time, rate, names, memory."""
+    from khabar.enrich.entities import read_store_entities
+    from khabar.store import open_store
+
+    copy = folder / "store.db"
+    shutil.copyfile(db, copy)
+    with open_store(str(copy)) as store:
+        start = time.perf_counter()
+        report = read_store_entities(store, recognizer, workers)
+        elapsed = time.perf_counter() - start
+        again = read_store_entities(store, recognizer)
+    peak_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the workers are the forkserver's children, not ours
+    print(f"khabar entities run, {workers} workers, over a copy of {db.name}: {report.read:,} articles read, "
+          f"{report.names:,} names stored in {elapsed:.1f} s = {report.read / elapsed:,.0f} articles/s; "
+          f"a second run read {again.read:,}; peak RSS of this process {peak_main:.0f} MB")
 
 
 if __name__ == "__main__":

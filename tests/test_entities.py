@@ -68,7 +68,7 @@ def test_conll_sentences_are_read_with_their_tags(tmp_path):
         "محمد",  # no tag
         "محمد X-PERS",  # not an IOB tag
         "الأمن\u200f1706 \u200f",  # a tag lost (a line of ANERcorp's ite5th dev split)
-        "محمد\tB-PERS",  # a tab for the space
+        "محمد B-",  # a tag without its type
     ],
 )
 def test_a_sentence_with_a_malformed_line_is_left_out_and_the_reason_kept(tmp_path, bad_line, caplog):
@@ -77,6 +77,11 @@ def test_a_sentence_with_a_malformed_line_is_left_out_and_the_reason_kept(tmp_pa
     assert read_conll(path, problems) == [[("في", "O"), ("الرياض", "B-LOC")]]
     assert len(problems) == 1 and "line 2" in problems[0] and "left out" in problems[0]
     assert "line 2" in caplog.text
+
+
+def test_tabs_and_more_columns_are_read_word_first_tag_last(tmp_path):
+    path = write(tmp_path / "columns.conll", "قال\tVBD\tO\nمحمد\tNNP\tB-PER\n\nفي O\n")
+    assert read_conll(path) == [[("قال", "O"), ("محمد", "B-PERS")], [("في", "O")]]
 
 
 def test_a_word_that_is_only_a_direction_mark_is_no_word(tmp_path):
@@ -207,11 +212,11 @@ def test_the_model_comes_from_the_environment(monkeypatch, model_path):
 def test_entities_commands(tmp_path, db_url, model_path, saudinewsnet_sample):
     small = write(
         tmp_path / "small.conll",
-        "زار O\nمحمد B-PERS\nصالح I-PERS\nالرياض B-LOC\n.\tO\n\nوصل O\nعلي B-PERS\nإلى O\nجدة B-LOC\n",
+        "زار O\nمحمد B-PERS\nصالح I-PERS\nالرياض B-LOC\n.\n\nوصل O\nعلي B-PERS\nإلى O\nجدة B-LOC\n",
     )
     made = tmp_path / "made.crf"
     result = runner.invoke(app, ["entities", "train", "--conll", str(small), "--model", str(made), "--iterations", "5"])
-    # ".\tO" is not 'word TAG' with a space: its sentence is left out, and the command says which line
+    # "." has lost its tag: its sentence is left out, and the command says which line
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # as one line: the console wraps long lines
     assert "1 sentences" in said and "line 5" in said and made.is_file()

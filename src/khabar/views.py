@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 from khabar.dates import isoformat_utc
+from khabar.enrich.entities import KINDS
 from khabar.enrich.tags import phrase_key
 from khabar.errors import ConfigError, NotFound
 from khabar.link.related import LISTED_TEXT_CHARS, related
@@ -66,8 +67,8 @@ def describe_entities(store: Store, article_id: str) -> dict:
     }
 
 
-# What a reader sees for each entity type, in the order the article page lists them.
-KIND_NAMES = {"PERS": "أشخاص", "LOC": "أماكن", "ORG": "مؤسسات", "MISC": "أسماء أخرى"}  # people, places, organisations, other names
+# What a reader sees for each entity type (people, places, organisations, other names), in page order.
+KIND_NAMES = {kind: shown for kind, (_, shown) in KINDS.items()}
 SHOWN_ENTITIES = 8  # names of one type on an article page
 
 
