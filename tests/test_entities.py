@@ -365,3 +365,89 @@ def test_article_page_and_api_show_names_that_lead_to_their_articles(tmp_path, d
         assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
         listing = client.get(f"/entity/{quote('<script>alert(1)</script>')}").text
         assert "<script>alert(1)" not in listing
+
+
+# ---------------------------------------------------------------------------
+# Gathering articles: fetch and follow find names when there is a model
+
+
+def test_fetched_articles_get_their_names_when_there_is_a_model(outlet_records, db_url, model_path, tmp_path, monkeypatch):
+    from support.outlets import Outlets
+
+    from khabar.store import open_store
+
+    monkeypatch.chdir(tmp_path)  # no ./khabar-entities.crf here
+    monkeypatch.delenv("KHABAR_ENTITY_MODEL", raising=False)
+    stamp = EntityRecognizer(model_path).stamp
+    with Outlets(outlet_records, faults=False) as outlets:
+        fetch = ["fetch", "--once", "--allow-private", "--db", db_url, "--json", "--feed"]
+        assert runner.invoke(app, [*fetch, outlets.outlets[4].feeds[0]]).exit_code == 0
+        with open_store(db_url) as store:
+            assert len(store.ids_to_read_for_entities(stamp, limit=100)) == store.count() == 12  # no model: none read
+        result = runner.invoke(app, [*fetch, outlets.outlets[5].feeds[0], "--entity-model", str(model_path)])
+        assert result.exit_code == 0, result.output
+        with open_store(db_url) as store:
+            assert store.count() == 24 and store.ids_to_read_for_entities(stamp, limit=100) == []
+            assert sum(len(store.get_entities(a.id)) for a in store.iter_articles()) > 24
+        missing = runner.invoke(app, [*fetch, outlets.outlets[6].feeds[0], "--entity-model", str(tmp_path / "x.crf")])
+        assert missing.exit_code == 2 and "no entity model" in missing.output
+
+
+def test_following_outlets_finds_the_names_after_each_round(outlet_records, db_url, recognizer):
+    import threading
+
+    from support.outlets import Outlets
+
+    from khabar.enrich.entities import read_store_entities
+    from khabar.ingest.fetch import Fetcher, FetchPolicy
+    from khabar.ingest.live import follow
+    from khabar.ingest.sources import parse_sources
+    from khabar.store import open_store
+
+    stop = threading.Event()
+    rounds: list[int] = []
+
+    def after_poll(store) -> None:
+        rounds.append(read_store_entities(store, recognizer).read)
+        stop.set()
+
+    with Outlets(outlet_records, faults=False) as outlets, open_store(db_url) as store:
+        sources = parse_sources(outlets.sources_toml()).sources
+        with Fetcher(FetchPolicy(timeout=1.5, retries=1, backoff=0.05, delay=0)) as fetcher:
+            follow(store, sources, stop, fetcher, after_poll=after_poll)
+        assert rounds == [store.count()] and store.count() == len(outlets.good_articles())
+        assert store.ids_to_read_for_entities(recognizer.stamp) == []
+
+
+def test_up_finds_the_names_of_what_it_fetches(outlet_records, db_url, recognizer):
+    import threading
+    import time
+
+    from support.outlets import Outlets
+
+    from khabar.ingest.fetch import FetchPolicy
+    from khabar.ingest.sources import parse_sources
+    from khabar.store import open_store
+    from khabar.up import run_up
+
+    stop = threading.Event()
+    with Outlets(outlet_records, faults=False) as outlets:
+        good = len(outlets.good_articles())
+
+        def stop_when_all_are_read() -> None:
+            deadline = time.monotonic() + 120
+            with open_store(db_url) as store:
+                while time.monotonic() < deadline and not stop.is_set():
+                    if store.count() == good and not store.ids_to_read_for_entities(recognizer.stamp):
+                        break
+                    time.sleep(0.2)
+            stop.set()
+
+        watcher = threading.Thread(target=stop_when_all_are_read)
+        watcher.start()
+        sources = parse_sources(outlets.sources_toml()).sources
+        run_up(db_url, sources, serve=False, policy=FetchPolicy(timeout=1.5, retries=1, backoff=0.05, delay=0), stop=stop,
+               entities=recognizer)  # fmt: skip
+        watcher.join()
+    with open_store(db_url) as store:
+        assert store.count() == good and store.ids_to_read_for_entities(recognizer.stamp) == []

@@ -21,7 +21,13 @@ from khabar.dates import isoformat_utc
 from khabar.enrich import retag as retag_store
 from khabar.enrich import OLDER_TAGS_ADVICE, tags_are_current
 from khabar.enrich.batch import tag_file
-from khabar.enrich.entities import DEFAULT_ITERATIONS, EntityRecognizer, read_store_entities, train_model
+from khabar.enrich.entities import (
+    DEFAULT_ITERATIONS,
+    EntityRecognizer,
+    optional_recognizer,
+    read_store_entities,
+    train_model,
+)
 from khabar.errors import KhabarError
 from khabar.ingest.dumps import export_articles
 from khabar.link.pairs import score_pairs_file
@@ -50,7 +56,7 @@ out = Console(highlight=False, soft_wrap=True)
 
 DbOption = Annotated[
     Optional[str],
-    typer.Option("--db", envvar="KHABAR_DB", help="Store URL: a SQLite path or sqlite:///path [default: ./khabar.db]."),
+    typer.Option("--db", envvar="KHABAR_DB", help="Store URL: a SQLite path or sqlite:///path (default: ./khabar.db)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 SchedulerOption = Annotated[
@@ -60,6 +66,19 @@ SchedulerOption = Annotated[
         envvar="KHABAR_SCHEDULER",
         help="A Dask scheduler (tcp://host:8786) whose workers prepare the articles instead of local processes; "
         "needs a PostgreSQL --db (docs/cluster.md).",
+    ),
+]
+ModelOption = Annotated[
+    Optional[Path],
+    typer.Option("--model", envvar="KHABAR_ENTITY_MODEL", help="The entity model file (default: ./khabar-entities.crf)."),
+]
+EntityModelOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--entity-model",
+        envvar="KHABAR_ENTITY_MODEL",
+        help="Find the names of the articles fetched with this entity model (docs/entities.md) (default: "
+        "./khabar-entities.crf when it exists, else none).",
     ),
 ]
 ArticleId = Annotated[str, typer.Argument(metavar="ID", help="A stored article's id (see `khabar export`).")]
@@ -110,7 +129,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Dump files: .jsonl, .json or .csv, optionally .gz.")],
     db: DbOption = None,
     workers: Annotated[
-        Optional[int], typer.Option("--workers", envvar="KHABAR_WORKERS", help="Processes that normalize [default: CPUs].")
+        Optional[int], typer.Option("--workers", envvar="KHABAR_WORKERS", help="Processes that normalize (default: the CPUs, at most 4).")
     ] = None,
     tags: Annotated[bool, typer.Option("--tags/--no-tags", help="Compute keyword tags and corpus statistics.")] = True,
     then_retag: Annotated[
@@ -279,7 +298,7 @@ def tag(
 @app.command()
 def retag(
     db: DbOption = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", envvar="KHABAR_WORKERS", help="Processes [default: CPUs].")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", envvar="KHABAR_WORKERS", help="Processes (default: the CPUs, at most 4).")] = None,
     scheduler: SchedulerOption = None,
 ) -> None:
     """Rebuild the corpus statistics and recompute every article's tags."""
@@ -433,7 +452,7 @@ def serve(
 
 SourcesOption = Annotated[
     Optional[Path],
-    typer.Option("--sources", envvar="KHABAR_SOURCES", help="Sources file (TOML) [default: khabar's outlet list]."),
+    typer.Option("--sources", envvar="KHABAR_SOURCES", help="Sources file (TOML) (default: khabar's outlet list)."),
 ]
 
 
@@ -456,15 +475,20 @@ def fetch(
         bool, typer.Option("--allow-private", help="Allow private and loopback addresses (local test outlets).")
     ] = False,
     db: DbOption = None,
+    entity_model: EntityModelOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Poll feeds once: fetch new items' pages, extract, tag, link and store them."""
+    """Poll feeds once: fetch new items' pages, extract, tag, link and store them (and find their names
+    when there is an entity model)."""
     from khabar.ingest.live import fetch_once
 
     try:
         outlets = _sources(sources_file, feed, allow_private)
+        recognizer = optional_recognizer(entity_model)
         with open_store(db) as store:
             reports = fetch_once(store, outlets)
+            if recognizer is not None:
+                read_store_entities(store, recognizer)
     except KhabarError as exc:
         raise _fail(exc) from exc
     if json_output:
@@ -484,13 +508,16 @@ def up(
     port: Annotated[int, typer.Option(help="Port the web server listens on.")] = 8000,
     serve_web: Annotated[bool, typer.Option("--serve/--no-serve", help="Run the web server too.")] = True,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow private and loopback addresses.")] = False,
+    entity_model: EntityModelOption = None,
 ) -> None:
     """Follow the outlets continuously and serve the result, until Ctrl-C or SIGTERM."""
     from khabar.up import run_up
 
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.WARNING))
     try:
-        run_up(resolve_db_url(db), _sources(sources_file, None, allow_private), host=host, port=port, serve=serve_web)
+        outlets = _sources(sources_file, None, allow_private)
+        entities = optional_recognizer(entity_model)
+        run_up(resolve_db_url(db), outlets, host=host, port=port, serve=serve_web, entities=entities)
     except KhabarError as exc:
         raise _fail(exc) from exc
 
@@ -536,10 +563,6 @@ entities_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(entities_app, name="entities")
-ModelOption = Annotated[
-    Optional[Path],
-    typer.Option("--model", envvar="KHABAR_ENTITY_MODEL", help="The entity model file [default: ./khabar-entities.crf]."),
-]
 
 
 @entities_app.command("train")

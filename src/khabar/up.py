@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from khabar.enrich import OLDER_TAGS_ADVICE, tags_are_current
+from khabar.enrich.entities import EntityRecognizer, read_store_entities
 from khabar.ingest.fetch import Fetcher, FetchPolicy
 from khabar.ingest.live import follow
 from khabar.ingest.sources import Source
@@ -44,8 +45,12 @@ def run_up(
     serve: bool = True,
     policy: FetchPolicy | None = None,
     stop: threading.Event | None = None,
+    entities: EntityRecognizer | None = None,
 ) -> int:
-    """Follow ``sources`` into the store at ``db_url`` and serve it until SIGINT/SIGTERM; return the polls run."""
+    """Follow ``sources`` into the store at ``db_url`` and serve it until SIGINT/SIGTERM; return the polls run.
+
+    With ``entities``, the names of the articles each round of polls brings are found and stored after it.
+    """
     stop = stop or threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -63,7 +68,8 @@ def run_up(
                 log.warning("serving http://%s:%d/ over %s", host, port, db_url)
             log.warning("following %d outlet(s)", len(sources))
             with Fetcher(policy) as fetcher:
-                polls = follow(store, sources, stop, fetcher)
+                after_poll = (lambda s: read_store_entities(s, entities)) if entities is not None else None
+                polls = follow(store, sources, stop, fetcher, after_poll=after_poll)
     finally:
         if server is not None:
             server.should_exit = True  # type: ignore[attr-defined]

@@ -317,6 +317,17 @@ def model_path_from(path: str | Path | None) -> Path:
     return Path(path or os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
 
 
+def optional_recognizer(model_path: str | Path | None) -> "EntityRecognizer | None":
+    """The recognizer of the model given (or named by ``KHABAR_ENTITY_MODEL``), else of
+    ./khabar-entities.crf when that file exists, else None: the commands that gather articles find
+    their names only when there is a model to do it."""
+    import os
+
+    if model_path is None and not os.environ.get(MODEL_ENV) and not Path(DEFAULT_MODEL).is_file():
+        return None
+    return EntityRecognizer(model_path)
+
+
 class EntityRecognizer:
     """A trained model, loaded once, that finds the names in texts."""
 

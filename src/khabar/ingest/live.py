@@ -339,10 +339,12 @@ def follow(
     workers: int | None = None,
     on_report: Callable[[PollReport], None] | None = None,
     idle: float = 1.0,
+    after_poll: Callable[[Store], object] | None = None,
 ) -> int:
     """Poll each source on its own schedule until ``stop`` is set; return how many polls ran.
 
-    A poll under way when ``stop`` is set is finished and stored before returning.
+    A poll under way when ``stop`` is set is finished and stored before returning. ``after_poll`` runs
+    after each round of polls (``khabar up`` finds the new articles' names there).
     """
     own = fetcher is None
     fetcher = fetcher or Fetcher()
@@ -352,6 +354,8 @@ def follow(
             due = due_sources(store, sources)
             if due:
                 polls += len(fetch_once(store, due, fetcher, workers=workers, on_report=on_report))
+                if after_poll is not None:
+                    after_poll(store)
                 continue
             states = store.source_states()
             upcoming = [st.next_poll for s in sources if (st := states.get(s.name)) and st.next_poll]
