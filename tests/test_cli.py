@@ -94,3 +94,25 @@ def test_exit_code_is_non_zero_only_when_nothing_could_be_read(tmp_path, db_url)
 def test_show_unknown_id_is_a_clear_error(tmp_path):
     result = invoke("show", "nope", "--db", str(tmp_path / "d.db"))
     assert result.exit_code == 2 and "no article with id" in result.output
+
+
+def test_markup_in_fetched_content_is_printed_as_it_is(tmp_path, saudinewsnet_sample):
+    """Titles, outlets and text come from outlets: console markup in them ("[/b]", "[red]") is shown as
+    written, and does not end a command with a markup error."""
+    db = str(tmp_path / "markup.db")
+    records = [r | {"title": "عاجل [/b] خبر [red]مهم[/red] " + r["title"], "source": r["source"] + " [/]"}
+               for r in saudinewsnet_sample[:300] if r["content"].strip()]  # fmt: skip
+    records.append(records[0] | {"url": "http://copy.example/1"})  # a copy, listed by dupes
+    assert invoke("ingest", str(write_jsonl(tmp_path / "markup.jsonl", records)), "--db", db).exit_code == 0
+    exported = tmp_path / "out.jsonl"
+    invoke("export", "--db", db, "--output", str(exported))
+    ids = [json.loads(line)["id"] for line in exported.read_text(encoding="utf-8").splitlines()]
+    copied = next(i for i in ids if json.loads(invoke("dupes", i, "--db", db, "--json").stdout)["members"])
+    with_related = next(i for i in ids if json.loads(invoke("related", i, "--db", db, "--json").stdout)["similar"])
+    for command in (["show", copied], ["tags", copied], ["dupes", copied], ["related", with_related],
+                    ["story", copied], ["search", "عاجل"], ["stats"]):  # fmt: skip
+        result = invoke(*command, "--db", db)
+        assert result.exit_code == 0, (command, result.output)
+        shown = " ".join(result.output.split())
+        assert "[/" in shown, (command, shown)  # the markup is printed, not read
+    assert "[red]مهم[/red]" in " ".join(invoke("search", "عاجل", "--db", db).output.split())

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -84,6 +85,12 @@ EntityModelOption = Annotated[
 ArticleId = Annotated[str, typer.Argument(metavar="ID", help="A stored article's id (see `khabar export`).")]
 
 
+def _e(value: object) -> str:
+    """A value shown inside console markup, escaped: titles and names come from fetched pages, and a
+    "[/b]" in one would otherwise end the command with a markup error (or style what follows)."""
+    return escape(str(value))
+
+
 def _print_json(data: object) -> None:
     """Print JSON to standard output, Arabic left readable."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -100,7 +107,7 @@ def _query(db: str | None, fn, *args):  # noqa: ANN001, ANN202 - any library rea
 
 def _fail(exc: KhabarError) -> typer.Exit:
     """Show a khabar error as one clear line and exit with code 2."""
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(f"[red]error:[/red] {_e(exc)}")
     return typer.Exit(2)
 
 
@@ -181,9 +188,9 @@ def ingest(
             f"({report.read / max(elapsed, 1e-9):,.0f} records/s)"
         )
         for reason, count in report.skipped.most_common():
-            out.print(f"  skipped {count:,}: {reason}")
+            out.print(f"  skipped {count:,}: {_e(reason)}")
         for problem in report.problems[:10]:
-            err.print(f"  {problem.where}: {problem.reason}")
+            err.print(f"  {_e(problem.where)}: {_e(problem.reason)}")
         if len(report.problems) > 10:
             err.print("  … and more; run with --verbose to see every skipped record")
         if tags and grew and not then_retag:
@@ -202,10 +209,10 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         _print_json(result.to_dict())
         return
-    out.print(f"{result.articles:,} articles in {resolve_db_url(db)}")
+    out.print(f"{result.articles:,} articles in {_e(resolve_db_url(db))}")
     table = Table("outlet", "articles")
     for outlet, count in result.by_outlet.items():
-        table.add_row(outlet, f"{count:,}")
+        table.add_row(_e(outlet), f"{count:,}")
     out.print(table)
     days = Table("day", "articles")
     for day, count in result.by_day.items():
@@ -226,11 +233,11 @@ def show(
         return
     for key, value in described.items():
         if isinstance(value, dict):
-            out.print(f"[bold]{key}[/bold]")
+            out.print(f"[bold]{_e(key)}[/bold]")
             for inner, inner_value in value.items():
-                out.print(f"  {inner}: {inner_value}")
+                out.print(f"  {_e(inner)}: {_e(inner_value)}")
         else:
-            out.print(f"[bold]{key}[/bold]: {value}")
+            out.print(f"[bold]{_e(key)}[/bold]: {_e(value)}")
 
 
 @app.command()
@@ -257,7 +264,7 @@ def tags(
                 report = tag_file(input, handle, stats, k)
             err.print(f"tagged {report.tagged:,} documents, skipped {len(report.skipped):,}")
             for line in report.skipped[:10]:
-                err.print(f"  {line}")
+                err.print(f"  {_e(line)}")
             if report.tagged == 0:
                 raise typer.Exit(1)
             return
@@ -269,10 +276,10 @@ def tags(
     if as_json:
         _print_json(described)
         return
-    out.print(f"[bold]{described['title']}[/bold]")
+    out.print(f"[bold]{_e(described['title'])}[/bold]")
     out.print("كلمات دلالية (keyword tags):")
     for tag in described["tags"]:
-        out.print(f"  {tag['display']}  [dim]{tag['score']:.2f}[/dim]")
+        out.print(f"  {_e(tag['display'])}  [dim]{tag['score']:.2f}[/dim]")
     if described["publisher_tags"]:
         out.print("publisher's tags: " + "، ".join(described["publisher_tags"]))
 
@@ -290,9 +297,9 @@ def tag(
     if as_json:
         _print_json(page)
         return
-    out.print(f"[bold]{page['tag']}[/bold]: {page['total']:,} articles")
+    out.print(f"[bold]{_e(page['tag'])}[/bold]: {page['total']:,} articles")
     for item in page["articles"]:
-        out.print(f"  {item['published'] or '—':<21} {item['id']}  {item['outlet']}: {item['title']}")
+        out.print(f"  {item['published'] or '—':<21} {_e(item['id'])}  {_e(item['outlet'])}: {_e(item['title'])}")
 
 
 @app.command()
@@ -330,7 +337,7 @@ def dupes(
         return
     for member in group["members"]:
         mark = "canonical" if member["id"] == group["canonical"] else "copy     "
-        out.print(f"  {mark} {member['published'] or '—':<21} {member['id']}  {member['outlet']}: {member['title']}")
+        out.print(f"  {mark} {member['published'] or '—':<21} {_e(member['id'])}  {_e(member['outlet'])}: {_e(member['title'])}")
 
 
 @app.command()
@@ -347,10 +354,10 @@ def related(
         return
     if found["read_also"]:
         item = found["read_also"]
-        out.print(f"إقرأ أيضاً (read also): {item['outlet']}: {item['title']}  [dim]{item['id']} {item['score']:.2f}[/dim]")
+        out.print(f"إقرأ أيضاً (read also): {_e(item['outlet'])}: {_e(item['title'])}  [dim]{_e(item['id'])} {item['score']:.2f}[/dim]")
     out.print("مقالات مشابهة (similar articles):")
     for item in found["similar"]:
-        out.print(f"  {item['outlet']}: {item['title']}  [dim]{item['id']} {item['score']:.2f}[/dim]")
+        out.print(f"  {_e(item['outlet'])}: {_e(item['title'])}  [dim]{_e(item['id'])} {item['score']:.2f}[/dim]")
 
 
 @app.command()
@@ -364,9 +371,9 @@ def story(
     if as_json:
         _print_json(found)
         return
-    out.print(f"[bold]{found['title']}[/bold] — {found['articles']} articles from {len(found['outlets'])} outlets")
+    out.print(f"[bold]{_e(found['title'])}[/bold] — {found['articles']} articles from {len(found['outlets'])} outlets")
     for item in found["timeline"]:
-        out.print(f"  {item['published'] or '—':<21} {item['outlet']}: {item['title']}  [dim]{item['id']}[/dim]")
+        out.print(f"  {item['published'] or '—':<21} {_e(item['outlet'])}: {_e(item['title'])}  [dim]{_e(item['id'])}[/dim]")
 
 
 @app.command()
@@ -387,11 +394,11 @@ def search(
     if as_json:
         _print_json(page)
         return
-    out.print(f"{page['total']:,} results for {query}")
+    out.print(f"{page['total']:,} results for {_e(query)}")
     for item in page["results"]:
         copies = f" (+{item['duplicates']} copies)" if item["duplicates"] else ""
-        out.print(f"[bold]{item['title']}[/bold] — {item['outlet']} {item['published'] or ''}{copies}  [dim]{item['id']}[/dim]")
-        out.print(f"  {item['snippet']}")
+        out.print(f"[bold]{_e(item['title'])}[/bold] — {_e(item['outlet'])} {item['published'] or ''}{copies}  [dim]{_e(item['id'])}[/dim]")
+        out.print(f"  {_e(item['snippet'])}")
 
 
 @app.command()
@@ -413,7 +420,7 @@ def pairs(
         raise _fail(exc) from exc
     err.print(f"scored {report.scored:,} pairs, skipped {len(report.skipped):,}")
     for line in report.skipped[:10]:
-        err.print(f"  {line}")
+        err.print(f"  {_e(line)}")
 
 
 @app.command()
@@ -495,9 +502,9 @@ def fetch(
         _print_json([r.to_dict() for r in reports])
         return
     for r in reports:
-        err.print(f"{r.source}: {r.items} items, {r.stored} stored, {r.updated} updated, {len(r.problems)} problems")
+        err.print(f"{_e(r.source)}: {r.items} items, {r.stored} stored, {r.updated} updated, {len(r.problems)} problems")
         for problem in r.problems[:10]:
-            err.print(f"  {problem}")
+            err.print(f"  {_e(problem)}")
 
 
 @app.command()
@@ -553,8 +560,8 @@ def sources(
         return
     table = Table("outlet", "last success", "items seen", "articles", "last error")
     for row in rows:
-        table.add_row(row["name"], row["last_success"] or "never", str(row["items_seen"]), str(row["articles"]),
-                      (row["last_error"] or "")[:80])  # fmt: skip
+        table.add_row(_e(row["name"]), row["last_success"] or "never", str(row["items_seen"]), str(row["articles"]),
+                      _e((row["last_error"] or "")[:80]))  # fmt: skip
     out.print(table)
 
 
@@ -580,11 +587,11 @@ def entities_train(
     except KhabarError as exc:
         raise _fail(exc) from exc
     names = ", ".join(f"{kind} {count:,}" for kind, count in about["names"].items())
-    out.print(f"trained on {about['sentences']:,} sentences, {about['tokens']:,} words ({names}); model: {path}")
+    out.print(f"trained on {about['sentences']:,} sentences, {about['tokens']:,} words ({_e(names)}); model: {_e(path)}")
     if about["problems"]:
         err.print(f"left out {len(about['problems']):,} sentences with a malformed line; the first:")
         for problem in about["problems"][:5]:
-            err.print(f"  {problem}")
+            err.print(f"  {_e(problem)}")
 
 
 @entities_app.command("evaluate")
@@ -603,7 +610,7 @@ def entities_evaluate(
         return
     table = Table("type", "precision", "recall", "F1", "names", "found")
     for kind, row in scores.items():
-        table.add_row(kind, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", f"{row['gold']:,}", f"{row['found']:,}")
+        table.add_row(_e(kind), f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", f"{row['gold']:,}", f"{row['found']:,}")
     out.print(table)
 
 
@@ -635,11 +642,11 @@ def entities_show(article_id: ArticleId, db: DbOption = None, as_json: JsonOptio
     if as_json:
         _print_json(described)
         return
-    out.print(f"[bold]{described['title']}[/bold]")
+    out.print(f"[bold]{_e(described['title'])}[/bold]")
     if not described["entities"]:
         out.print("no names stored for this article (`khabar entities run` reads the articles)")
     for entity in described["entities"]:
-        out.print(f"  {entity['kind']:<5} {entity['name']}  [dim]×{entity['mentions']}[/dim]")
+        out.print(f"  {entity['kind']:<5} {_e(entity['name'])}  [dim]×{entity['mentions']}[/dim]")
 
 
 @entities_app.command("articles")
@@ -654,6 +661,6 @@ def entities_articles(
     if as_json:
         _print_json(found)
         return
-    out.print(f"[bold]{found['entity']}[/bold] ({found['kind']}): {found['total']:,} articles")
+    out.print(f"[bold]{_e(found['entity'])}[/bold] ({found['kind']}): {found['total']:,} articles")
     for item in found["articles"]:
-        out.print(f"  {item['published'] or '—':<21} {item['id']}  {item['outlet']}: {item['title']}")
+        out.print(f"  {item['published'] or '—':<21} {_e(item['id'])}  {_e(item['outlet'])}: {_e(item['title'])}")
