@@ -153,16 +153,22 @@ def test_names_in_an_article_keep_their_spelling_and_place(recognizer):
     assert united and united[0].mentions == 2
 
 
-def test_a_glued_conjunction_is_dropped_only_when_sure():
+def test_a_glued_conjunction_or_preposition_is_dropped_only_when_sure():
     mentions = [
-        Mention("والسعودية", "LOC", 0, 9),  # و before the article: always "and"
+        Mention("والسعودية", "LOC", 0, 9),  # "and Saudi Arabia", named without it too
+        Mention("للسعودية", "LOC", 0, 8),  # "for Saudi Arabia": ل and the article merge
+        Mention("السعودية", "LOC", 0, 8),
         Mention("وفرنسا", "LOC", 10, 16),  # "and France": France is named without it too
         Mention("فرنسا", "LOC", 20, 25),
+        Mention("بمكة", "LOC", 26, 30),  # "in Mecca"
+        Mention("مكة", "LOC", 26, 30),
         Mention("وليد", "PERS", 30, 34),  # Walid: nothing says the و is a conjunction
+        Mention("كاليفورنيا", "LOC", 40, 50),  # California, not "as" + اليفورنيا
+        Mention("بالرياض", "LOC", 50, 57),  # "in Riyadh", and Riyadh is named nowhere else
     ]
     entities = {e.name: e for e in group_mentions(mentions)}
-    assert set(entities) == {"السعودية", "فرنسا", "وليد"}
-    assert entities["فرنسا"].mentions == 2
+    assert set(entities) == {"السعودية", "فرنسا", "مكة", "وليد", "كاليفورنيا", "بالرياض"}
+    assert entities["السعودية"].mentions == 3 and entities["فرنسا"].mentions == 2 and entities["مكة"].mentions == 2
 
 
 def test_long_text_without_punctuation_is_labelled_in_bounded_sentences(recognizer):
@@ -339,7 +345,10 @@ def test_article_page_and_api_show_names_that_lead_to_their_articles(tmp_path, d
     with open_store(db_url) as store:
         ingest_records(store, [Record(raw, f"sample:{n}") for n, raw in enumerate(saudinewsnet_sample[:40])])
         read_store_entities(store, recognizer)
-        named = next(i for i in store.ids_to_read_for_entities("another model", limit=100) if len(store.get_entities(i)) >= 3)
+        named = next(
+            i for i in store.ids_to_read_for_entities("another model", limit=100)
+            if {e.kind for e in store.get_entities(i)} >= {"MISC", "PERS"}
+        )
         hostile = store.ids_to_read_for_entities("another model", limit=100)[-1]
         store.set_entities({hostile: [Entity("<script>alert(1)</script>", "PERS", 1, "<script>alert(1)</script>")]}, "m")
         entities = store.get_entities(named)
@@ -347,9 +356,11 @@ def test_article_page_and_api_show_names_that_lead_to_their_articles(tmp_path, d
     with TestClient(create_app(db_url)) as client:
         page = client.get(f"/article/{named}").text
         assert "أسماء في الخبر" in page  # "names in the article"
-        first = entities[0]
+        first = next(e for e in entities if e.kind != "MISC")
         href = f"/entity/{quote(first.name)}"
         assert href in page
+        for other in (e for e in entities if e.kind == "MISC"):  # other names: in the API, not on the page
+            assert f"/entity/{quote(other.name)}" not in page
         listing = client.get(href)
         assert listing.status_code == 200 and f"/article/{named}" in listing.text
 

@@ -69,13 +69,17 @@ def describe_entities(store: Store, article_id: str) -> dict:
 
 # What a reader sees for each entity type (people, places, organisations, other names), in page order.
 KIND_NAMES = {kind: shown for kind, (_, shown) in KINDS.items()}
+# The types an article page lists. Other names (MISC) stay in the API and the CLI: in news they are
+# mostly currencies, religions and nationalities (دولار، الله، الإسلام in ANERcorp's labels), which
+# readers do not look up.
+PAGE_KINDS = ("PERS", "LOC", "ORG")
 SHOWN_ENTITIES = 8  # names of one type on an article page
 
 
 def entities_by_kind(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
-    """An article's names grouped by type for its page (people, places, organisations, other), each
-    group most mentioned first and at most :data:`SHOWN_ENTITIES` long; empty groups left out."""
-    groups = [(name, [e for e in entities if e.kind == kind][:SHOWN_ENTITIES]) for kind, name in KIND_NAMES.items()]
+    """An article's names grouped by type for its page (people, places, organisations), each group
+    most mentioned first and at most :data:`SHOWN_ENTITIES` long; empty groups left out."""
+    groups = [(KIND_NAMES[kind], [e for e in entities if e.kind == kind][:SHOWN_ENTITIES]) for kind in PAGE_KINDS]
     return [(name, members) for name, members in groups if members]
 
 

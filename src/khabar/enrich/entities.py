@@ -38,7 +38,7 @@ from khabar.enrich.tags import ENTITY_HEADS, NAME_PARTICLES, PERSON_TITLES
 from khabar.model import Entity
 from khabar.parallel import worker_pool
 from khabar.text.normalize import fold_match, fold_token
-from khabar.text.stem import stem, strip_conjunction
+from khabar.text.stem import stem
 from khabar.text.stopwords import is_stopword
 from khabar.text.tokenize import ARABIC_LETTERS, MARKS
 
@@ -397,25 +397,35 @@ def _sentences(text: str) -> Iterator[list[tuple[str, int, int]]]:
         yield sentence
 
 
-def _without_conjunction(name: str, known: set[str]) -> str:
-    """A name without the conjunction و or ف glued to it (والسعودية، وفرنسا), when that reading is sure.
+# What may be glued before a name, and what of it the name keeps: a conjunction or preposition before
+# the article (بالرياض، والسعودية, and للسعودية where ل merges with ال), or one letter before a bare word:
+# و ف (and, so), ب (in, by), ل (for), ك (as).
+_GLUED = (("وبال", "ال"), ("فبال", "ال"), ("ولل", "ال"), ("فلل", "ال"), ("بال", "ال"), ("كال", "ال"),
+          ("وال", "ال"), ("فال", "ال"), ("لل", "ال"), ("و", ""), ("ف", ""), ("ب", ""), ("ل", ""), ("ك", ""))  # fmt: skip
+_MIN_NAME_LETTERS = 3  # letters that must stay after what is taken off
 
-    Before the article it always is a conjunction (:func:`khabar.text.stem.strip_conjunction`); before
-    a bare word only when the article names it without it too, since names begin with و as well (وليد،
-    وهران).
+
+def _without_glued(name: str, known: set[str]) -> str:
+    """A name without the conjunction or preposition glued to its first word, when the article also names
+    it without (بالرياض beside الرياض, لمصر beside مصر, وفرنسا beside فرنسا).
+
+    Only then: names begin with the same letters (وليد، فرنسا، بغداد، لندن، كركوك), and some foreign
+    ones with what looks like a glued article (كاليفورنيا، فالنسيا، والتر).
     """
     first, space, rest = name.partition(" ")
-    bare = strip_conjunction(first)
-    if bare == first and first[:1] in ("و", "ف") and len(first) > 3 and fold_match(first[1:] + space + rest) in known:
-        bare = first[1:]
-    return bare + space + rest
+    for glued, kept in _GLUED:
+        if first.startswith(glued) and len(first) - len(glued) >= _MIN_NAME_LETTERS:
+            bare = kept + first[len(glued) :] + space + rest
+            if fold_match(bare) in known:
+                return bare
+    return name
 
 
 def group_mentions(mentions: Iterable[Mention]) -> list[Entity]:
     """Mentions of one name as one entity, its spelling and type those written most.
 
     One name is one match key (:func:`fold_match`: الأمم المتحدة and الامم المتحده), after a glued
-    conjunction is dropped (:func:`_without_conjunction`).
+    conjunction or preposition is dropped (:func:`_without_glued`).
     """
     mentions = list(mentions)
     known = {fold_match(m.text) for m in mentions}
@@ -423,7 +433,7 @@ def group_mentions(mentions: Iterable[Mention]) -> list[Entity]:
     kinds: dict[str, Counter[str]] = {}
     order: dict[str, int] = {}
     for mention in mentions:
-        name = _without_conjunction(mention.text, known)
+        name = _without_glued(mention.text, known)
         key = fold_match(name)
         if not key:
             continue
