@@ -4,6 +4,7 @@ names found in articles, bad models and bad files refused clearly, and the comma
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import quote
 
@@ -363,6 +364,13 @@ def test_article_page_and_api_show_names_that_lead_to_their_articles(tmp_path, d
             assert f"/entity/{quote(other.name)}" not in page
         listing = client.get(href)
         assert listing.status_code == 200 and f"/article/{named}" in listing.text
+        feed = client.get(f"/feeds/entity/{quote(first.name)}.atom")  # readers can follow a name
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+        atom = "{http://www.w3.org/2005/Atom}"
+        links = [entry.find(f"{atom}link").get("href") for entry in ET.fromstring(feed.content).iter(f"{atom}entry")]
+        assert any(link.endswith(f"/article/{named}") for link in links)
+        assert f'href="/feeds/entity/{quote(first.name)}.atom"' in listing.text
+        assert client.get(f"/feeds/entity/{quote('اسم لا يرد')}.atom").status_code == 404
 
         api = client.get(f"/api/v1/articles/{named}/entities").json()
         assert [e["name"] for e in api["entities"]] == [e.name for e in entities]

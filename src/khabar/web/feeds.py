@@ -81,6 +81,14 @@ def tag_feed(request: Request, store: StoreDep, name: str) -> Response:
     return _respond(request, f"urn:khabar:tag:{page['key']}", f"خبر: {page['tag']}", "/tag/" + quote(page["tag"]), page["articles"])
 
 
+@router.get("/entity/{name}.atom", summary="Atom feed of the articles that name a person, place or organisation")
+def entity_feed(request: Request, store: StoreDep, name: str) -> Response:
+    page = views.articles_for_entity(store, name, FEED_ITEMS)
+    return _respond(
+        request, f"urn:khabar:entity:{quote(page['key'])}", f"خبر: {page['entity']}", "/entity/" + quote(page["entity"]), page["articles"]
+    )
+
+
 @router.get("/story/{story_id}.atom", summary="Atom feed of a story's coverage")
 def story_feed(request: Request, store: StoreDep, story_id: str) -> Response:
     story = views.describe_story_by_id(store, story_id)

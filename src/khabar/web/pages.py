@@ -71,7 +71,8 @@ def entity(request: Request, store: StoreDep, name: str, page: Page = 1) -> HTML
     listing = views.articles_for_entity(store, name, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     return render(
         request, "listing.html", heading=listing["entity"], kind="entity", listing=listing,
-        entity_kind=views.KIND_NAMES.get(listing["kind"], listing["kind"]), pager=pager(page, listing["total"]), feed=None,
+        entity_kind=views.KIND_NAMES.get(listing["kind"], listing["kind"]), pager=pager(page, listing["total"]),
+        feed="/feeds/entity/" + quote(listing["entity"]) + ".atom",
     )  # fmt: skip
 
 
