@@ -1,8 +1,9 @@
 """Named entities on ANERcorp, side by side with the baseline a user would pick: gazetteer lookup.
 
-khabar's recognizer (``khabar.enrich.entities``) is trained in this run on the ite5th training split and
-scored on its test split (``--test``; the dev split chose the features): whole names, type and both ends
-right. Two baselines: names looked up in the ANERGazet gazetteers that come with ANERcorp (persons,
+khabar's recognizer (``khabar.enrich.entities``) is trained in this run on the ite5th training split,
+without and with word clusters learned in the run from the SaudiNewsNet dump's text (unlabelled), and
+scored on the test split (``--test``; the dev split chose the features): whole names, type and both
+ends right. Two baselines: names looked up in the ANERGazet gazetteers that come with ANERcorp (persons,
 places, organisations), and the CoNLL shared tasks' baseline, every name of the training split looked up
 with the type it has most there; the longest match wins, and the article or a glued و/ب/ل may stand
 before a place or an organisation. Then the time to find the names of real articles (``--articles`` of the SaudiNewsNet dump).
@@ -12,7 +13,7 @@ Nothing trained here is kept. Run from the project root:
                                      [--db khabar.db --workers 2]
 
 With ``--db`` (a SQLite store, e.g. one ``khabar ingest`` made of the dump), it then times ``khabar
-entities run`` over a copy of that store: every article read and its names stored.
+entities run`` (the model with clusters) over a copy of that store: every article read and its names stored.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ import resource
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
-from khabar.enrich.entities import EntityRecognizer, Scores, read_conll, spans_of, train_model
+from khabar.enrich.entities import EntityRecognizer, Scores, read_conll, spans_of, train_model, words_of
+from khabar.text.clusters import learn_word_clusters
 from khabar.text.normalize import fold_match
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,25 +106,33 @@ def main() -> None:
     args = parser.parse_args()
     corpus = args.data / "anercorp"
 
+    dump = args.data / "saudinewsnet" / "saudinewsnet.jsonl.gz"
+    test = read_conll(corpus / args.test)
+    words = sum(map(len, test))
     with tempfile.TemporaryDirectory() as folder:
-        model = Path(folder) / "model.crf"
         start = time.perf_counter()
-        about = train_model([corpus / "ite5th_train.conll"], model)
-        trained = time.perf_counter() - start
-        recognizer = EntityRecognizer(model)
-        test = read_conll(corpus / args.test)
-        words = sum(map(len, test))
-        print(f"ANERcorp (ite5th split): trained on {about['sentences']:,} sentences, {about['tokens']:,} words in {trained:.1f} s; "
-              f"scored on {args.test}: {len(test):,} sentences, {words:,} words")
+        clusters = learn_word_clusters(lambda: (words_of(r.get("title", "") + "\n" + r.get("content", "")) for r in dump_records(dump)))
+        print(f"word clusters: {len(set(clusters.values()))} clusters of {len(clusters):,} words learned from the "
+              f"SaudiNewsNet dump's 31,030 records in {time.perf_counter() - start:.1f} s")
+        systems = {}
+        for name, used in (("khabar (CRF)", None), ("khabar (CRF + word clusters)", clusters)):
+            model = Path(folder) / f"model{len(systems)}.crf"
+            start = time.perf_counter()
+            about = train_model([corpus / "ite5th_train.conll"], model, clusters=used)
+            print(f"{name}: trained on {about['sentences']:,} sentences, {about['tokens']:,} words in {time.perf_counter() - start:.1f} s")
+            systems[name] = EntityRecognizer(model)
+        print(f"scored on {args.test}: {len(test):,} sentences, {words:,} words")
         print("whole names (type and both ends right), F1")
         print(f"{'system':34s} {'PERS':>6s}  {'LOC':>6s}  {'ORG':>6s}  {'MISC':>6s}  {'all':>6s}   precision recall")
 
-        ours = Scores()
-        start = time.perf_counter()
-        for sentence in test:
-            ours.add(spans_of([t for _, t in sentence]), spans_of(recognizer.label([w for w, _ in sentence])))
-        labelled = time.perf_counter() - start
-        report("khabar (CRF, trained in this run)", ours)
+        labelled = {}
+        for name, recognizer in systems.items():
+            ours = Scores()
+            start = time.perf_counter()
+            for sentence in test:
+                ours.add(spans_of([t for _, t in sentence]), spans_of(recognizer.label([w for w, _ in sentence])))
+            labelled[name] = time.perf_counter() - start
+            report(name, ours)
 
         names, longest = load_gazetteer(corpus / "gazetteers")
         baseline = Scores()
@@ -137,20 +148,27 @@ def main() -> None:
             memorized.add(spans_of([t for _, t in sentence]), spans_of(found))
         report(f"training names lookup ({len(names):,})", memorized)
         print("(the gazetteers have no MISC names; their 'all' counts MISC names as missed)")
-        print(f"labelling: {labelled / words * 1e6:.1f} µs a word over {args.test}")
+        for name, seconds in labelled.items():
+            print(f"labelling, {name}: {seconds / words * 1e6:.1f} µs a word over {args.test}")
 
-        dump = args.data / "saudinewsnet" / "saudinewsnet.jsonl.gz"
-        with gzip.open(dump) as handle:
-            records = [orjson.loads(line) for line in itertools.islice(handle, 0, None, 31)][: args.articles]
+        recognizer = systems["khabar (CRF + word clusters)"]
+        records = list(itertools.islice(dump_records(dump), 0, None, 31))[: args.articles]
         start = time.perf_counter()
         found = [recognizer.entities(r.get("title") or "", r.get("content") or "") for r in records]
         elapsed = time.perf_counter() - start
         chars = sum(len(r.get("content") or "") for r in records)
-        print(f"articles: {len(records):,} of the SaudiNewsNet dump (every 31st), {chars / len(records):,.0f} characters on average: "
-              f"{elapsed / len(records) * 1000:.1f} ms an article, {sum(map(len, found)) / len(records):.1f} names an article")
+        print(f"articles, with word clusters: {len(records):,} of the SaudiNewsNet dump (every 31st), {chars / len(records):,.0f} "
+              f"characters on average: {elapsed / len(records) * 1000:.1f} ms an article, {sum(map(len, found)) / len(records):.1f} names an article")
 
         if args.db:
             time_store_run(args.db, recognizer, args.workers, Path(folder))
+
+
+def dump_records(path: Path) -> Iterator[dict]:
+    """The dump's raw records."""
+    with gzip.open(path) as handle:
+        for line in handle:
+            yield orjson.loads(line)
 
 
 def time_store_run(db: Path, recognizer: EntityRecognizer, workers: int, folder: Path) -> None:

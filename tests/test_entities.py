@@ -470,3 +470,57 @@ def test_up_finds_the_names_of_what_it_fetches(outlet_records, db_url, recognize
         watcher.join()
     with open_store(db_url) as store:
         assert store.count() == good and store.ids_to_read_for_entities(recognizer.stamp) == []
+
+
+# ---------------------------------------------------------------------------
+# Word clusters as features
+
+
+@pytest.fixture(scope="session")
+def clustered_model_path(tmp_path_factory, saudinewsnet_sample) -> Path:
+    """A model trained on ANERcorp's training split with word clusters learned from real articles."""
+    from khabar.enrich.entities import words_of
+    from khabar.text.clusters import learn_word_clusters
+
+    corpus = [words_of(r["title"] + "\n" + r["content"]) for r in saudinewsnet_sample]
+    clusters = learn_word_clusters(lambda: iter(corpus), clusters=100)
+    path = tmp_path_factory.mktemp("clustered") / "model.crf"
+    train_model([_require(ANERCORP / "ite5th_train.conll")], path, iterations=80, clusters=clusters)
+    return path
+
+
+def test_a_model_with_word_clusters_keeps_them_beside_it_and_reads_them(clustered_model_path, model_path):
+    about = json.loads((clustered_model_path.parent / "model.crf.json").read_text(encoding="utf-8"))
+    clusters = json.loads((clustered_model_path.parent / "model.crf.clusters.json").read_text(encoding="utf-8"))
+    assert about["clustered_words"] == len(clusters) > 1000
+    recognizer = EntityRecognizer(clustered_model_path)
+    assert recognizer.clusters == clusters and recognizer.stamp != EntityRecognizer(model_path).stamp
+    assert recognizer.evaluate(ANERCORP / "ite5th_test.conll").of()[2] >= 0.70
+    assert EntityRecognizer(model_path).clusters is None
+
+
+def test_a_model_without_its_clusters_is_refused(tmp_path, clustered_model_path):
+    copy = tmp_path / "copy.crf"
+    copy.write_bytes(clustered_model_path.read_bytes())
+    (tmp_path / "copy.crf.json").write_bytes((clustered_model_path.parent / "model.crf.json").read_bytes())
+    with pytest.raises(ConfigError, match="word clusters"):
+        EntityRecognizer(copy)
+    (tmp_path / "copy.crf.clusters.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match="word clusters"):
+        EntityRecognizer(copy)
+
+
+def test_train_command_learns_clusters_from_a_store(tmp_path, saudinewsnet_sample):
+    small_store = str(tmp_path / "small.db")
+    big_store = str(tmp_path / "big.db")
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "a.jsonl", saudinewsnet_sample[:20])), "--db", small_store]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "b.jsonl", saudinewsnet_sample)), "--db", big_store]).exit_code == 0
+    labelled = str(ANERCORP / "ite5th_dev.conll")
+    made = tmp_path / "m.crf"
+    train = ["entities", "train", "--conll", labelled, "--model", str(made), "--iterations", "3"]
+    result = runner.invoke(app, [*train, "--corpus-db", small_store])
+    assert result.exit_code == 2 and "too few articles" in " ".join(result.output.split()) and not made.exists()
+    result = runner.invoke(app, [*train, "--corpus-db", big_store])
+    assert result.exit_code == 0, result.output
+    assert "clusters of" in result.output and (tmp_path / "m.crf.clusters.json").is_file()
+    assert EntityRecognizer(made).clusters

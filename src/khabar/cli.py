@@ -577,17 +577,29 @@ def entities_train(
     conll: Annotated[list[Path], typer.Option("--conll", help="Labelled text in CoNLL form (word TAG a line); repeatable.")],
     model: ModelOption = None,
     iterations: Annotated[int, typer.Option(help="Training passes at most.", min=1, max=1000)] = DEFAULT_ITERATIONS,
+    corpus_db: Annotated[
+        Optional[str],
+        typer.Option("--corpus-db", help="Learn word clusters from this store's articles first, as features (docs/entities.md)."),
+    ] = None,
 ) -> None:
     """Train an entity model on labelled sentences and write it (with what it was trained on beside it)."""
-    from khabar.enrich.entities import model_path_from
+    from khabar.enrich.entities import learn_store_clusters, model_path_from
 
     path = model_path_from(model)
     try:
-        about = train_model(conll, path, iterations)
+        clusters = None
+        if corpus_db:
+            with open_store(corpus_db) as store:
+                clusters = learn_store_clusters(store)
+            if not clusters:
+                raise KhabarError(f"the store {corpus_db} has too few articles to learn word clusters from; train without --corpus-db")
+        about = train_model(conll, path, iterations, clusters)
     except KhabarError as exc:
         raise _fail(exc) from exc
     names = ", ".join(f"{kind} {count:,}" for kind, count in about["names"].items())
     out.print(f"trained on {about['sentences']:,} sentences, {about['tokens']:,} words ({_e(names)}); model: {_e(path)}")
+    if clusters:
+        out.print(f"with the clusters of {len(clusters):,} words learned from {_e(corpus_db)}")
     if about["problems"]:
         err.print(f"left out {len(about['problems']):,} sentences with a malformed line; the first:")
         for problem in about["problems"][:5]:

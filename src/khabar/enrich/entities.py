@@ -27,7 +27,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ from khabar.errors import ConfigError, IngestError
 from khabar.enrich.tags import ENTITY_HEADS, NAME_PARTICLES, PERSON_TITLES
 from khabar.model import Entity
 from khabar.parallel import worker_pool
+from khabar.text.clusters import DEFAULT_CLUSTERS, learn_word_clusters
 from khabar.text.normalize import fold_match, fold_token
 from khabar.text.stem import stem
 from khabar.text.stopwords import is_stopword
@@ -72,7 +73,12 @@ _CUES = {
 # Which features describe the neighbours at each offset: the next words by form, cue and article, the
 # words two away by cue only. Chosen on ANERcorp's ite5th dev split: whole-name F1 0.788, against 0.782
 # with the forms and stems of both neighbours on each side and 0.774 with no neighbour (docs/benchmarks.md).
-FEATURE_WINDOW = {-2: ("cue",), -1: ("word", "cue", "article"), 1: ("word", "cue", "article"), 2: ("cue",)}
+FEATURE_WINDOW = {
+    -2: ("cue",),
+    -1: ("word", "cue", "article", "cluster"),
+    1: ("word", "cue", "article", "cluster"),
+    2: ("cue",),
+}
 
 # A word (letters with their marks), a number, or one punctuation mark: CoNLL corpora split punctuation
 # off, and it tells where names end.
@@ -214,21 +220,25 @@ def spans_of(tags: Sequence[str]) -> set[tuple[int, int, str]]:
 # Features
 
 
-def _word_facts(token: str) -> dict[str, str]:
-    """What the features say of one word: folded form, stem, cue type and whether it carries the article."""
+def _word_facts(token: str, clusters: Mapping[str, int] | None) -> dict[str, str]:
+    """What the features say of one word: folded form, stem, cue type, whether it carries the article,
+    and its word cluster ("none" for a word the clusters do not hold; "" when the model has none)."""
     folded = fold_token(token)
     cue = next((name for name, words in _CUES.items() if folded in words), "")
+    cluster = "" if clusters is None else str(clusters.get(folded, "none"))
     return {
         "word": folded,
         "stem": stem(folded) if folded else "",
         "cue": cue,
         "article": "1" if folded.startswith(_ARTICLE_PREFIXES) else "0",
+        "cluster": cluster,
     }
 
 
-def token_features(tokens: Sequence[str]) -> list[list[str]]:
-    """The CRF's features of each word of one sentence (strings, each a feature present)."""
-    facts = [_word_facts(t) for t in tokens]
+def token_features(tokens: Sequence[str], clusters: Mapping[str, int] | None = None) -> list[list[str]]:
+    """The CRF's features of each word of one sentence (strings, each a feature present); ``clusters``
+    (word → cluster, :mod:`khabar.text.clusters`) adds the clusters of the word and its neighbours."""
+    facts = [_word_facts(t, clusters) for t in tokens]
     features: list[list[str]] = []
     for i, token in enumerate(tokens):
         own = facts[i]
@@ -241,6 +251,8 @@ def token_features(tokens: Sequence[str]) -> list[list[str]]:
         ]
         if own["cue"]:
             row.append("cue=" + own["cue"])
+        if own["cluster"]:
+            row.append("c=" + own["cluster"])
         for offset, kinds in FEATURE_WINDOW.items():
             j = i + offset
             if not 0 <= j < len(tokens):
@@ -253,6 +265,11 @@ def token_features(tokens: Sequence[str]) -> list[list[str]]:
     return features
 
 
+def words_of(text: str) -> list[str]:
+    """A text's words and marks as the features see them (folded), for learning word clusters."""
+    return [fold_token(match.group()) for match in _TOKEN.finditer(text)]
+
+
 # ---------------------------------------------------------------------------
 # Training and loading
 
@@ -260,6 +277,16 @@ def token_features(tokens: Sequence[str]) -> list[list[str]]:
 def _sidecar(model_path: Path) -> Path:
     """The JSON file beside a model that says how it was made."""
     return model_path.with_name(model_path.name + ".json")
+
+
+def _clusters_file(model_path: Path) -> Path:
+    """The JSON file beside a model that holds its word clusters (word → cluster), when it uses them."""
+    return model_path.with_name(model_path.name + ".clusters.json")
+
+
+def learn_store_clusters(store: "Store", clusters: int = DEFAULT_CLUSTERS) -> dict[str, int]:
+    """Word clusters learned from the stored articles' titles and texts (:mod:`khabar.text.clusters`)."""
+    return learn_word_clusters(lambda: (words_of(a.title + "\n" + a.text) for a in store.iter_articles()), clusters)
 
 
 def _crfsuite():  # noqa: ANN202 - the module
@@ -271,11 +298,18 @@ def _crfsuite():  # noqa: ANN202 - the module
     return pycrfsuite
 
 
-def train_model(conll_paths: Iterable[Path], model_path: Path, iterations: int = DEFAULT_ITERATIONS) -> dict:
+def train_model(
+    conll_paths: Iterable[Path],
+    model_path: Path,
+    iterations: int = DEFAULT_ITERATIONS,
+    clusters: Mapping[str, int] | None = None,
+) -> dict:
     """Train a recognizer on labelled CoNLL files, write it to ``model_path``; return what the sidecar says,
     with ``problems``: why each sentence left out was (:func:`read_conll`).
 
-    L-BFGS with light L1 and L2 penalties (0.05 each), ``iterations`` passes at most.
+    L-BFGS with light L1 and L2 penalties (0.05 each), ``iterations`` passes at most. With ``clusters``
+    (:func:`learn_store_clusters`, or :func:`khabar.text.clusters.learn_word_clusters` over any
+    unlabelled text), the words' clusters are features too, and they are written beside the model.
     """
     paths = [Path(p) for p in conll_paths]
     if not paths:
@@ -288,7 +322,7 @@ def train_model(conll_paths: Iterable[Path], model_path: Path, iterations: int =
         for sentence in read_conll(path, problems):
             words = [w for w, _ in sentence]
             tags = [t for _, t in sentence]
-            trainer.append(token_features(words), tags)
+            trainer.append(token_features(words, clusters), tags)
             sentences += 1
             tokens += len(words)
             labels.update(t[2:] for t in tags if t != "O" and t.startswith("B-"))
@@ -305,7 +339,10 @@ def train_model(conll_paths: Iterable[Path], model_path: Path, iterations: int =
         "names": dict(sorted(labels.items())),
         "iterations": iterations,
         "sentences_left_out": len(problems),
+        "clustered_words": len(clusters or {}),
     }
+    if clusters:
+        _clusters_file(model_path).write_text(json.dumps(dict(clusters), ensure_ascii=False), encoding="utf-8")
     _sidecar(model_path).write_text(json.dumps(about, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return {**about, "problems": problems}
 
@@ -347,7 +384,17 @@ class EntityRecognizer:
             )
         self.path = path
         self.about = about
-        self.stamp = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # which model read an article (the store keeps it)
+        self.clusters: dict[str, int] | None = None
+        digest = hashlib.sha256(path.read_bytes())
+        if about.get("clustered_words"):
+            try:
+                text = _clusters_file(path).read_text(encoding="utf-8")
+                self.clusters = json.loads(text)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"the entity model {path} uses word clusters, and {_clusters_file(path).name} beside it "
+                                  f"cannot be read ({exc}); {advice}") from exc  # fmt: skip
+            digest.update(text.encode("utf-8"))
+        self.stamp = digest.hexdigest()[:16]  # which model read an article (the store keeps it)
         self._tagger = _crfsuite().Tagger()
         try:
             self._tagger.open(str(path))
@@ -356,7 +403,7 @@ class EntityRecognizer:
 
     def label(self, tokens: Sequence[str]) -> list[str]:
         """The IOB tag of each word of one sentence."""
-        return list(self._tagger.tag(token_features(tokens))) if tokens else []
+        return list(self._tagger.tag(token_features(tokens, self.clusters))) if tokens else []
 
     def mentions(self, text: str) -> list[Mention]:
         """Every name in ``text``, in order, spelled as written there."""
