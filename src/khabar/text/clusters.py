@@ -13,6 +13,7 @@ and SciPy's k-means seeds in Python and took minutes where these few lines take 
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -28,13 +29,27 @@ ITERATIONS = 20
 SEED = 0
 
 
+FLUSH_PAIRS = 2_000_000  # (word, context) pairs gathered before they are summed into the matrix
+
+
 def _context_matrix(
     texts: Callable[[], Iterable[list[str]]], vocabulary: dict[str, int], contexts: dict[str, int]
 ) -> csr_matrix:
-    """Counts of each vocabulary word's left (first half of the columns) and right neighbours."""
-    rows: list[int] = []
-    columns: list[int] = []
+    """Counts of each vocabulary word's left (first half of the columns) and right neighbours.
+
+    Pairs are gathered in compact arrays and summed into the sparse matrix every :data:`FLUSH_PAIRS`,
+    so memory follows the distinct pairs, not the corpus's length.
+    """
+    shape = (len(vocabulary), 2 * len(contexts))
+    total = csr_matrix(shape, dtype=np.float64)
+    rows, columns = array("i"), array("i")
     offset = len(contexts)
+
+    def flush() -> csr_matrix:
+        at = (np.array(rows, dtype=np.int32), np.array(columns, dtype=np.int32))
+        del rows[:], columns[:]
+        return total + coo_matrix((np.ones(len(at[0])), at), shape=shape).tocsr()
+
     for words in texts():
         for i, word in enumerate(words):
             row = vocabulary.get(word)
@@ -46,8 +61,9 @@ def _context_matrix(
             if i + 1 < len(words) and (right := contexts.get(words[i + 1])) is not None:
                 rows.append(row)
                 columns.append(offset + right)
-    data = np.ones(len(rows), dtype=np.float64)
-    return coo_matrix((data, (rows, columns)), shape=(len(vocabulary), 2 * offset)).tocsr()
+        if len(rows) >= FLUSH_PAIRS:
+            total = flush()
+    return flush()
 
 
 def _ppmi(counts: csr_matrix) -> csr_matrix:
@@ -61,6 +77,16 @@ def _ppmi(counts: csr_matrix) -> csr_matrix:
     return csr_matrix((pmi[keep], (cells.row[keep], cells.col[keep])), shape=counts.shape)
 
 
+ASSIGN_ROWS = 8192  # rows compared with every centre at once: the similarities of a block, not of all words
+
+
+def _nearest(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The centre of highest cosine for each unit-length row, a block of rows at a time."""
+    return np.concatenate(
+        [np.argmax(vectors[start : start + ASSIGN_ROWS] @ centres.T, axis=1) for start in range(0, len(vectors), ASSIGN_ROWS)]
+    )
+
+
 def _spherical_kmeans(vectors: np.ndarray, clusters: int, iterations: int = ITERATIONS, seed: int = SEED) -> np.ndarray:
     """The cluster of each unit-length row: centres start at distinct random rows, then each row joins
     the centre nearest by cosine and each centre moves to its members' normalized mean."""
@@ -68,7 +94,7 @@ def _spherical_kmeans(vectors: np.ndarray, clusters: int, iterations: int = ITER
     centres = vectors[rng.choice(len(vectors), size=clusters, replace=False)]
     assignment = np.zeros(len(vectors), dtype=np.int64)
     for _ in range(iterations):
-        assignment = np.argmax(vectors @ centres.T, axis=1)
+        assignment = _nearest(vectors, centres)
         sums = np.zeros_like(centres)
         np.add.at(sums, assignment, vectors)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
