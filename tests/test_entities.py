@@ -316,7 +316,7 @@ def test_stored_names_are_replaced_not_added(store, saudinewsnet_sample):
     from khabar.model import Entity
     from khabar.pipeline import ingest_records
 
-    ingest_records(store, [Record(raw, f"sample:{n}") for n, raw in enumerate(saudinewsnet_sample[:3])])
+    ingest_records(store, [Record(raw, f"sample:{n}") for n, raw in enumerate(saudinewsnet_sample[:6])])
     article_id = store.ids_to_read_for_entities("m")[0]
     store.set_entities({article_id: [Entity("الرياض", "LOC", 2, "الرياض"), Entity("سلمان", "PERS", 1, "سلمان")],
                         "not-stored": [Entity("جدة", "LOC", 1, "جده")]}, "m")  # fmt: skip
@@ -326,6 +326,13 @@ def test_stored_names_are_replaced_not_added(store, saudinewsnet_sample):
     assert store.get_entities(article_id) == [Entity("جدة", "LOC", 1, "جده")]
     assert store.entity_name("جده") == ("جدة", "LOC") and store.count_entity("جده") == 1
     assert store.count_entity("الرياض") == 0 and store.articles_with_entity("جده")[0].id == article_id
+    others = [i for i in store.ids_to_read_for_entities("another model", limit=10) if i != article_id]
+    store.set_entities({others[0]: [Entity("سلمان", "PERS", 3, "سلمان"), Entity("جدة", "LOC", 1, "جده")]}, "m")
+    assert store.entities_of([article_id, others[0], others[1]]) == {
+        article_id: [Entity("جدة", "LOC", 1, "جده")],
+        others[0]: [Entity("سلمان", "PERS", 3, "سلمان"), Entity("جدة", "LOC", 1, "جده")],  # most mentioned first
+        others[1]: [],
+    }
     assert article_id not in store.ids_to_read_for_entities("m", limit=10)
 
 
@@ -379,6 +386,12 @@ def test_article_page_and_api_show_names_that_lead_to_their_articles(tmp_path, d
         assert found["entity"] == first.name and named in {a["id"] for a in found["articles"]}
         assert client.get(f"/api/v1/entities/{quote('اسم لا يرد')}").status_code == 404
         assert client.get(f"/entity/{quote('اسم لا يرد')}").status_code == 404
+
+        story_id = client.get(f"/api/v1/articles/{named}").json()["story"]
+        story = client.get(f"/api/v1/stories/{story_id}").json()
+        assert first.key in {e["key"] for e in story["entities"]}  # the story lists its articles' names
+        assert "أسماء في القصة" in client.get(f"/story/{story_id}").text  # "names in the story"
+        assert f"/entity/{quote(first.name)}" in client.get(f"/story/{story_id}").text
 
         page = client.get(f"/article/{hostile}").text
         assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -453,14 +466,20 @@ def test_up_finds_the_names_of_what_it_fetches(outlet_records, db_url, recognize
     with Outlets(outlet_records, faults=False) as outlets:
         good = len(outlets.good_articles())
 
+        failures: list[BaseException] = []
+
         def stop_when_all_are_read() -> None:
             deadline = time.monotonic() + 120
-            with open_store(db_url) as store:
-                while time.monotonic() < deadline and not stop.is_set():
-                    if store.count() == good and not store.ids_to_read_for_entities(recognizer.stamp):
-                        break
-                    time.sleep(0.2)
-            stop.set()
+            try:
+                with open_store(db_url) as store:
+                    while time.monotonic() < deadline and not stop.is_set():
+                        if store.count() == good and not store.ids_to_read_for_entities(recognizer.stamp):
+                            break
+                        time.sleep(0.2)
+            except BaseException as exc:  # noqa: BLE001 - reported below, after khabar up has stopped
+                failures.append(exc)
+            finally:
+                stop.set()
 
         watcher = threading.Thread(target=stop_when_all_are_read)
         watcher.start()
@@ -468,6 +487,7 @@ def test_up_finds_the_names_of_what_it_fetches(outlet_records, db_url, recognize
         run_up(db_url, sources, serve=False, policy=FetchPolicy(timeout=1.5, retries=1, backoff=0.05, delay=0), stop=stop,
                entities=recognizer)  # fmt: skip
         watcher.join()
+    assert not failures, failures
     with open_store(db_url) as store:
         assert store.count() == good and store.ids_to_read_for_entities(recognizer.stamp) == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import datetime, timedelta
 
 from khabar.dates import isoformat_utc
@@ -186,7 +187,31 @@ def describe_story_by_id(store: Store, story_id: str) -> dict:
         "first_published": isoformat_utc(timeline[0].published),
         "last_published": isoformat_utc(timeline[-1].published),
         "timeline": [summary(a) for a in timeline],
+        "entities": [e.as_dict() for e in story_entities(store, [a.id for a in timeline])],
     }
+
+
+STORY_ENTITIES = 24  # names a story lists at most
+
+
+def story_entities(store: Store, ids: list[str]) -> list[Entity]:
+    """The names a story's articles give, those named by most articles first (then most mentioned),
+    each with its mentions over the story and the spelling and type written most."""
+    articles: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
+    kinds: dict[str, Counter[str]] = {}
+    for entities in store.entities_of(ids).values():
+        for e in entities:
+            articles[e.key] += 1
+            mentions[e.key] += e.mentions
+            spellings.setdefault(e.key, Counter())[e.name] += e.mentions
+            kinds.setdefault(e.key, Counter())[e.kind] += e.mentions
+    ranked = sorted(articles, key=lambda key: (-articles[key], -mentions[key], key))[:STORY_ENTITIES]
+    return [
+        Entity(name=spellings[k].most_common(1)[0][0], kind=kinds[k].most_common(1)[0][0], mentions=mentions[k], key=k)
+        for k in ranked
+    ]
 
 
 TOP_STORY_WINDOW = timedelta(days=2)  # stories with coverage this close to the newest article compete

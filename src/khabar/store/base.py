@@ -131,6 +131,10 @@ class Store(ABC):
         """An article's named entities, most mentioned first."""
 
     @abstractmethod
+    def entities_of(self, ids: Sequence[str]) -> dict[str, list[Entity]]:
+        """The named entities of each of these articles (an empty list for one without)."""
+
+    @abstractmethod
     def ids_to_read_for_entities(self, model: str, after: str = "", limit: int = 1000) -> list[str]:
         """Ids (in order, after ``after``) of articles that ``model`` has not read in their present text."""
 

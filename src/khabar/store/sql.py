@@ -452,6 +452,14 @@ class SQLStore(Store):
         )
         return [Entity(name=name, kind=kind, mentions=mentions, key=key) for name, kind, mentions, key in rows]
 
+    def entities_of(self, ids: Sequence[str]) -> dict[str, list[Entity]]:
+        """The named entities of each of these articles (an empty list for one without), most mentioned first."""
+        found: dict[str, list[Entity]] = {i: [] for i in ids}
+        rows = self._in("SELECT article_id, name, kind, mentions, key FROM article_entities WHERE article_id IN ({marks})", list(ids))
+        for article_id, name, kind, mentions, key in sorted(rows, key=lambda r: (r[0], -r[3], r[4])):
+            found[article_id].append(Entity(name=name, kind=kind, mentions=mentions, key=key))
+        return found
+
     def ids_to_read_for_entities(self, model: str, after: str = "", limit: int = 1000) -> list[str]:
         """Ids (in order, after ``after``) of articles that ``model`` has not read in their present text."""
         rows = self._x(

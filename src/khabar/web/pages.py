@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from khabar import views
 from khabar.errors import NotFound
+from khabar.model import Entity
 from khabar.web.api import StoreDep
 
 router = APIRouter(include_in_schema=False)
@@ -84,7 +85,9 @@ def outlet(request: Request, store: StoreDep, name: str, page: Page = 1) -> HTML
 
 @router.get("/story/{story_id}", response_class=HTMLResponse)
 def story(request: Request, store: StoreDep, story_id: str) -> HTMLResponse:
-    return render(request, "story.html", story=views.describe_story_by_id(store, story_id))
+    story = views.describe_story_by_id(store, story_id)
+    names = [Entity(**e) for e in story["entities"]]
+    return render(request, "story.html", story=story, entities=views.entities_by_kind(names))
 
 
 @router.get("/search", response_class=HTMLResponse)
