@@ -445,7 +445,7 @@ def test_following_outlets_finds_the_names_after_each_round(outlet_records, db_u
 
     with Outlets(outlet_records, faults=False) as outlets, open_store(db_url) as store:
         sources = parse_sources(outlets.sources_toml()).sources
-        with Fetcher(FetchPolicy(timeout=1.5, retries=1, backoff=0.05, delay=0)) as fetcher:
+        with Fetcher(FetchPolicy(timeout=10, retries=2, backoff=0.05, delay=0)) as fetcher:
             follow(store, sources, stop, fetcher, after_poll=after_poll)
         assert rounds == [store.count()] and store.count() == len(outlets.good_articles())
         assert store.ids_to_read_for_entities(recognizer.stamp) == []
@@ -484,7 +484,7 @@ def test_up_finds_the_names_of_what_it_fetches(outlet_records, db_url, recognize
         watcher = threading.Thread(target=stop_when_all_are_read)
         watcher.start()
         sources = parse_sources(outlets.sources_toml()).sources
-        run_up(db_url, sources, serve=False, policy=FetchPolicy(timeout=1.5, retries=1, backoff=0.05, delay=0), stop=stop,
+        run_up(db_url, sources, serve=False, policy=FetchPolicy(timeout=10, retries=2, backoff=0.05, delay=0), stop=stop,
                entities=recognizer)  # fmt: skip
         watcher.join()
     assert not failures, failures

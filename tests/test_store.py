@@ -314,3 +314,29 @@ def test_khabar_db_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("KHABAR_DB", str(tmp_path / "env.db"))
     with open_store() as s:
         assert s.path == tmp_path / "env.db"
+
+
+def test_a_new_sqlite_store_opened_by_many_at_once_opens_for_all(tmp_path):
+    """Threads (a web server's, a fetcher's) that open a store file not yet made, at the same moment:
+    each waits its turn for the journal mode and the migrations instead of failing as locked."""
+    import threading
+
+    for attempt in range(5):
+        path = tmp_path / f"new{attempt}.db"
+        barrier = threading.Barrier(12)
+        failures: list[BaseException] = []
+
+        def open_it() -> None:
+            barrier.wait()
+            try:
+                with open_store(str(path)) as store:
+                    store.count()
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []

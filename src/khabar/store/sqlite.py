@@ -56,10 +56,12 @@ class SQLiteStore(SQLStore):
             raise StoreError(f"cannot create the store {self.path}: folder {self.path.parent} does not exist")
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # First: switching a new file to WAL takes a lock, and without a wait another process or
+            # thread opening the same new file at that moment (a web server's, a fetcher's) failed at once.
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # before WAL mode: it takes only on a new file
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             # Reads through a memory map skip a system call per page: related articles read
             # scattered term vectors, and the web server reads them on every article page.
             self.conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
