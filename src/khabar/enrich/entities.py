@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -349,8 +350,6 @@ def train_model(
 
 def model_path_from(path: str | Path | None) -> Path:
     """The model file: the one given, else ``KHABAR_ENTITY_MODEL``, else ./khabar-entities.crf."""
-    import os
-
     return Path(path or os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
 
 
@@ -358,8 +357,6 @@ def optional_recognizer(model_path: str | Path | None) -> "EntityRecognizer | No
     """The recognizer of the model given (or named by ``KHABAR_ENTITY_MODEL``), else of
     ./khabar-entities.crf when that file exists, else None: the commands that gather articles find
     their names only when there is a model to do it."""
-    import os
-
     if model_path is None and not os.environ.get(MODEL_ENV) and not Path(DEFAULT_MODEL).is_file():
         return None
     return EntityRecognizer(model_path)
