@@ -340,3 +340,42 @@ def test_a_new_sqlite_store_opened_by_many_at_once_opens_for_all(tmp_path):
         for thread in threads:
             thread.join()
         assert failures == []
+
+
+def test_a_new_sqlite_store_opens_while_another_is_writing_it(tmp_path, saudinewsnet_sample):
+    """One thread creates a store and ingests into it (as `khabar up` does) while another opens the same
+    new file again and again (as its web server, or a watcher, does): every open succeeds."""
+    import threading
+
+    from khabar.ingest.dumps import Record
+    from khabar.pipeline import ingest_records
+
+    records = [Record(raw, f"sample:{n}") for n, raw in enumerate(saudinewsnet_sample[:60])]
+    failures: list[BaseException] = []
+    for attempt in range(8):
+        path = str(tmp_path / f"busy{attempt}.db")
+        barrier = threading.Barrier(2)
+
+        def write() -> None:
+            barrier.wait()
+            try:
+                with open_store(path) as store:
+                    ingest_records(store, records)
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(exc)
+
+        def read() -> None:
+            barrier.wait()
+            try:
+                for _ in range(10):
+                    with open_store(path) as store:
+                        store.count()
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(exc)
+
+        threads = [threading.Thread(target=write), threading.Thread(target=read)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -56,11 +57,9 @@ class SQLiteStore(SQLStore):
             raise StoreError(f"cannot create the store {self.path}: folder {self.path.parent} does not exist")
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            # First: switching a new file to WAL takes a lock, and without a wait another process or
-            # thread opening the same new file at that moment (a web server's, a fetcher's) failed at once.
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # before WAL mode: it takes only on a new file
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self._enter_wal_mode()
             self.conn.execute("PRAGMA synchronous=NORMAL")
             # Reads through a memory map skip a system call per page: related articles read
             # scattered term vectors, and the web server reads them on every article page.
@@ -76,6 +75,23 @@ class SQLiteStore(SQLStore):
         except StoreError as exc:
             self._close_quietly()
             raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+
+    def _enter_wal_mode(self) -> None:
+        """Put the file in WAL mode, waiting while another connection holds the lock that takes.
+
+        SQLite's busy timeout does not cover this switch: a thread or process opening a new store
+        while another (a web server's, a fetcher's) was switching it failed at once with "database is
+        locked". So the switch is tried again, for as long as the busy timeout.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _close_quietly(self) -> None:
         """Close the connection of a store that could not be opened, if it got one."""
