@@ -418,9 +418,13 @@ class SQLStore(Store):
 
     def articles_with_tag(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
         """Articles tagged with a key, newest first."""
+        return self._articles_with_key("article_tags", key, limit, offset)
+
+    def _articles_with_key(self, table: str, key: str, limit: int, offset: int) -> list[Article]:
+        """Articles with a row of ``key`` in ``table`` (their tags, their names), newest first."""
         rows = self._x(
-            f"SELECT {_COLUMNS_A} FROM articles a JOIN article_tags t ON t.article_id = a.id "
-            "WHERE t.key = ? ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
+            f"SELECT {_COLUMNS_A} FROM articles a JOIN {table} k ON k.article_id = a.id "
+            "WHERE k.key = ? ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
             (key, limit, offset),
         ).fetchall()
         return [_row_to_article(row) for row in rows]
@@ -485,12 +489,7 @@ class SQLStore(Store):
 
     def articles_with_entity(self, key: str, limit: int = 50, offset: int = 0) -> list[Article]:
         """Articles that name an entity (by key), newest first."""
-        rows = self._x(
-            f"SELECT {_COLUMNS_A} FROM articles a JOIN article_entities e ON e.article_id = a.id "
-            "WHERE e.key = ? ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
-            (key, limit, offset),
-        ).fetchall()
-        return [_row_to_article(row) for row in rows]
+        return self._articles_with_key("article_entities", key, limit, offset)
 
     def count_entity(self, key: str) -> int:
         """How many articles name an entity (by key)."""
